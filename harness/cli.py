@@ -1,0 +1,18 @@
+"""The ``trc`` command line: one group, one module per subcommand under ``harness.commands``."""
+
+from __future__ import annotations
+
+import click
+
+from harness import __version__
+from harness.commands.serve import fixture_command, serve_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trc")
+def main() -> None:
+    """taskrouter-conformance: judge a TaskRouter Task clone against the documentation."""
+
+
+main.add_command(serve_command)
+main.add_command(fixture_command)

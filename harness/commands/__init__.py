@@ -1,0 +1,1 @@
+"""The ``trc`` subcommands, one module each."""

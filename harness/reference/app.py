@@ -1,0 +1,148 @@
+"""The reference server's HTTP face: routes, auth, error bodies. Behaviour lives in tasks.py."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from harness.reference.auth import CHALLENGE, authenticate
+from harness.reference.config import ServerConfig
+from harness.reference.errors import (
+    INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED,
+    TwilioError,
+    bad_request,
+    not_found,
+)
+from harness.reference.faults import apply_faults
+from harness.reference.fixture import Workspace
+from harness.reference.forms import Params, parse_pairs
+from harness.reference.params import sid_matches
+from harness.reference.render import list_json, task_json
+from harness.reference.store import TaskStore
+from harness.reference.tasks import TaskService
+
+log = logging.getLogger("harness.reference")
+Handler = Callable[[Request], Awaitable[Response]]
+FORM = "application/x-www-form-urlencoded"
+
+
+class ReferenceApp:
+    """Holds the service and turns HTTP requests into service calls."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store = TaskStore(config.db_path)
+        self.service = TaskService(config, self.store)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _workspace(self, request: Request) -> Workspace:
+        authenticate(request.headers.get("authorization"), self.config.fixture)
+        ws_sid = request.path_params["workspace_sid"]
+        ws = self.config.fixture.workspace(ws_sid) if sid_matches(ws_sid, "WS") else None
+        if ws is None:
+            raise not_found(f"The requested resource /Workspaces/{ws_sid} was not found")
+        return ws
+
+    def _task_sid(self, request: Request, ws: Workspace) -> str:
+        sid = request.path_params["sid"]
+        if not sid_matches(sid, "WT"):
+            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Tasks/{sid} was not found")
+        return sid
+
+    @staticmethod
+    def _base(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    @staticmethod
+    async def _form(request: Request) -> Params:
+        body = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if body and content_type not in ("", FORM):
+            raise bad_request(f"Unsupported Content-Type '{content_type}': send {FORM}")
+        return parse_pairs(body, "form body")
+
+    @staticmethod
+    def _query(request: Request) -> Params:
+        return parse_pairs(request.scope.get("query_string", b""), "query string")
+
+    def _respond(self, request: Request, row_status: int, row: object, ws: Workspace) -> Response:
+        from harness.reference.store import TaskRow
+
+        assert isinstance(row, TaskRow)
+        now = self.config.clock.now()
+        return JSONResponse(
+            task_json(row, ws, self._base(request), now),
+            status_code=row_status,
+            headers={"ETag": str(row.version)},
+        )
+
+    # -- endpoints ------------------------------------------------------------------------
+    async def tasks(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method == "GET":
+            page = self.service.list(ws, self._query(request))
+            now = self.config.clock.now()
+            return JSONResponse(list_json(page, ws, self._base(request), now))
+        if request.method == "POST":
+            row = self.service.create(ws, await self._form(request))
+            return self._respond(request, 201, row, ws)
+        raise _method_not_allowed(request)
+
+    async def task(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        sid = self._task_sid(request, ws)
+        if request.method == "GET":
+            return self._respond(request, 200, self.service.fetch(ws, sid), ws)
+        if_match = request.headers.get("if-match")
+        if request.method == "POST":
+            row = self.service.update(ws, sid, await self._form(request), if_match)
+            return self._respond(request, 200, row, ws)
+        if request.method == "DELETE":
+            self.service.delete(ws, sid, if_match)
+            return Response(status_code=204)
+        raise _method_not_allowed(request)
+
+    async def not_found(self, request: Request) -> Response:
+        authenticate(request.headers.get("authorization"), self.config.fixture)
+        raise not_found(f"The requested resource {request.url.path} was not found")
+
+
+def _method_not_allowed(request: Request) -> TwilioError:
+    return TwilioError(
+        405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed for {request.url.path}"
+    )
+
+
+async def _twilio_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TwilioError)
+    return exc.response(CHALLENGE if exc.status == 401 else None)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return TwilioError(500, INTERNAL_ERROR, "Internal Server Error").response()
+
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def create_app(config: ServerConfig | None = None) -> Starlette:
+    """The reference server as an ASGI app (in-process use or under uvicorn)."""
+    config = config or ServerConfig()
+    ref = ReferenceApp(config)
+    app = Starlette(
+        routes=[
+            Route("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks, methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task, methods=ALL_METHODS),
+            Route("/{path:path}", ref.not_found, methods=ALL_METHODS),
+        ],
+        exception_handlers={TwilioError: _twilio_error, Exception: _unexpected},
+    )
+    app.state.reference = ref
+    return apply_faults(app, config.faults)  # type: ignore[return-value]

@@ -1,0 +1,108 @@
+"""Validators for Task parameters: each returns a clean value or raises a Twilio 400."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.reference.errors import bad_request
+
+STATUSES = ("pending", "reserved", "assigned", "canceled", "completed", "wrapping")
+MAX_PRIORITY = 2_147_483_647
+MAX_TIMEOUT = 1_209_600
+DEFAULT_TIMEOUT = 86_400
+MAX_ATTRIBUTES_LENGTH = 4096
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+_INT = re.compile(r"^[+-]?\d+$")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+_SID_PATTERN = "^{prefix}[0-9a-fA-F]{{32}}$"
+
+
+def sid_matches(value: str, prefix: str) -> bool:
+    return re.fullmatch(_SID_PATTERN.format(prefix=prefix)[1:-1], value) is not None
+
+
+def parse_sid(name: str, value: str, prefix: str) -> str:
+    if not sid_matches(value, prefix):
+        raise bad_request(
+            f"Invalid {name} '{value}': expected a {prefix} SID ({prefix} + 32 hex digits)"
+        )
+    return value
+
+
+def parse_int(name: str, value: str, minimum: int, maximum: int) -> int:
+    if not _INT.match(value.strip()):
+        raise bad_request(f"Invalid {name} '{value}': expected an integer")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise bad_request(f"Invalid {name} {number}: must be between {minimum} and {maximum}")
+    return number
+
+
+def parse_attributes(value: str) -> tuple[str, dict[str, Any]]:
+    """A JSON object string of at most 4096 characters; returns it and its parsed form."""
+    if len(value) > MAX_ATTRIBUTES_LENGTH:
+        raise bad_request(
+            f"Invalid Attributes: {len(value)} characters exceeds the maximum of "
+            f"{MAX_ATTRIBUTES_LENGTH}"
+        )
+    try:
+        parsed = json.loads(value)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        message = getattr(exc, "msg", "too deeply nested")
+        raise bad_request(f"Invalid Attributes: not valid JSON ({message})") from None
+    if not isinstance(parsed, dict):
+        raise bad_request("Invalid Attributes: must be a JSON object")
+    return value, parsed
+
+
+def parse_date_time(name: str, value: str, now: float) -> float:
+    """An ISO 8601 date-time, not in the future and not before the year 1900."""
+    match = _ISO.match(value.strip())
+    if not match:
+        raise bad_request(f"Invalid {name} '{value}': expected an ISO 8601 date-time")
+    text = value.strip().replace(" ", "T")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise bad_request(f"Invalid {name} '{value}': not a valid date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if moment.year < 1900:
+        raise bad_request(f"Invalid {name} '{value}': must not be before the year 1900")
+    epoch = moment.timestamp()
+    if epoch > now + 1:
+        raise bad_request(f"Invalid {name} '{value}': must not be in the future")
+    return epoch
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise bad_request(f"Invalid {name} '{value}': expected true or false")
+
+
+def parse_statuses(values: list[str]) -> list[str]:
+    """``AssignmentStatus`` as repeated keys and/or comma lists."""
+    statuses = [s.strip() for value in values for s in value.split(",") if s.strip()]
+    for status in statuses:
+        if status not in STATUSES:
+            raise bad_request(
+                f"Invalid AssignmentStatus '{status}': must be one of {', '.join(STATUSES)}"
+            )
+    return statuses
+
+
+def ignore_capacity_flag(value: str) -> bool:
+    """Twilio: ``true``, ``1`` or ``yes`` ignore capacity; any other value enforces it."""
+    return value.strip().lower() in ("true", "1", "yes")
