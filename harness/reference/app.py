@@ -39,10 +39,11 @@ class ReferenceApp:
         self.config = config
         self.store = TaskStore(config.db_path)
         self.service = TaskService(config, self.store)
+        self.authenticate = authenticate
 
     # -- helpers --------------------------------------------------------------------------
     def _workspace(self, request: Request) -> Workspace:
-        authenticate(request.headers.get("authorization"), self.config.fixture)
+        self.authenticate(request.headers.get("authorization"), self.config.fixture)
         ws_sid = request.path_params["workspace_sid"]
         ws = self.config.fixture.workspace(ws_sid) if sid_matches(ws_sid, "WS") else None
         if ws is None:
@@ -52,7 +53,9 @@ class ReferenceApp:
     def _task_sid(self, request: Request, ws: Workspace) -> str:
         sid = request.path_params["sid"]
         if not sid_matches(sid, "WT"):
-            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Tasks/{sid} was not found")
+            raise not_found(
+                f"The requested resource /Workspaces/{ws.sid}/Tasks/{sid} was not found"
+            )
         return sid
 
     @staticmethod
@@ -76,11 +79,11 @@ class ReferenceApp:
 
         assert isinstance(row, TaskRow)
         now = self.config.clock.now()
-        return JSONResponse(
-            task_json(row, ws, self._base(request), now),
-            status_code=row_status,
-            headers={"ETag": str(row.version)},
-        )
+        response = JSONResponse(task_json(row, ws, self._base(request), now), row_status)
+        # Starlette lower-cases header names; send "ETag" as Twilio spells it, so clients
+        # that copy headers into a plain dict (the twilio SDK's *_with_http_info) find it.
+        response.raw_headers.append((b"ETag", str(row.version).encode()))
+        return response
 
     # -- endpoints ------------------------------------------------------------------------
     async def tasks(self, request: Request) -> Response:
@@ -109,7 +112,7 @@ class ReferenceApp:
         raise _method_not_allowed(request)
 
     async def not_found(self, request: Request) -> Response:
-        authenticate(request.headers.get("authorization"), self.config.fixture)
+        self.authenticate(request.headers.get("authorization"), self.config.fixture)
         raise not_found(f"The requested resource {request.url.path} was not found")
 
 

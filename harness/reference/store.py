@@ -166,8 +166,8 @@ class TaskStore:
         with self.lock:
             return int(
                 self._conn.execute(
-                    "SELECT COUNT(*) FROM tasks WHERE workspace_sid = ? "
-                    "AND assignment_status NOT IN ('canceled', 'completed')",
+                    "SELECT COUNT(*) FROM tasks WHERE workspace_sid = ? AND assignment_status "
+                    "IN ('pending', 'reserved', 'assigned', 'wrapping')",
                     (workspace_sid,),
                 ).fetchone()[0]
             )
@@ -191,6 +191,29 @@ class TaskStore:
                 "AND assignment_status IN ('canceled', 'completed')",
                 (now,),
             ).rowcount
+
+    def scan(
+        self, columns: str, where: str, params: Sequence[Any], order_by: str
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream plain tuples of ``columns`` (cheaper than rows when most are discarded)."""
+        with self.lock:
+            cur = self._conn.execute(
+                f"SELECT {columns} FROM tasks WHERE {where} ORDER BY {order_by}", list(params)
+            )
+            while batch := cur.fetchmany(1024):
+                for raw in batch:
+                    yield tuple(raw)
+
+    def get_by_seq(self, seqs: Sequence[int]) -> list[TaskRow]:
+        """Rows by creation sequence, in the order given."""
+        if not seqs:
+            return []
+        with self.lock:
+            raws = self._conn.execute(
+                f"SELECT * FROM tasks WHERE seq IN ({', '.join('?' for _ in seqs)})", list(seqs)
+            ).fetchall()
+        by_seq = {raw["seq"]: _row(raw) for raw in raws}
+        return [by_seq[s] for s in seqs if s in by_seq]
 
     def query(self, where: str, params: Sequence[Any], order_by: str) -> Iterator[TaskRow]:
         """Stream rows matching ``where`` in ``order_by`` order (lock held while streaming)."""

@@ -417,16 +417,26 @@ class TaskService:
     def _collect(
         self, where: str, args: list[Any], order: str, expression: Any, page_size: int
     ) -> list[TaskRow]:
-        rows: list[TaskRow] = []
-        stream: Iterator[TaskRow] = self.store.query(where, args, order)
-        with closing(stream):  # type: ignore[type-var]
-            for row in stream:
-                if expression is not None and not expression.matches(_attributes(row)):
-                    continue
-                rows.append(row)
-                if len(rows) > page_size:
-                    break
-        return rows
+        """Up to ``page_size + 1`` matching rows in order (one extra tells "more pages")."""
+        if expression is None:
+            rows: list[TaskRow] = []
+            stream: Iterator[TaskRow] = self.store.query(where, args, order)
+            with closing(stream):  # type: ignore[type-var]
+                for row in stream:
+                    rows.append(row)
+                    if len(rows) > page_size:
+                        break
+            return rows
+        # Scan only (seq, attributes) and evaluate; load full rows for the matches alone.
+        matched: list[int] = []
+        scan = self.store.scan("seq, attributes", where, args, order)
+        with closing(scan):  # type: ignore[type-var]
+            for seq, attributes in scan:
+                if expression.matches(_parsed_attributes(attributes)):
+                    matched.append(seq)
+                    if len(matched) > page_size:
+                        break
+        return self.store.get_by_seq(matched)
 
     @staticmethod
     def _sid_filter(
@@ -450,10 +460,6 @@ class TaskService:
             where.append(f"{column} = ?")
             args.append(by_name.get(value, ""))
             filters.append((name, value))
-
-
-def _attributes(row: TaskRow) -> dict[str, Any]:
-    return _parsed_attributes(row.attributes)
 
 
 @lru_cache(maxsize=32_768)

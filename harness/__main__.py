@@ -1,0 +1,5 @@
+"""``python -m harness`` is ``trc``."""
+
+from harness.cli import main
+
+main()

@@ -1,0 +1,189 @@
+"""Load and validate ``spec/clauses.yaml``: the catalogue of documented behaviour.
+
+Every check the harness makes cites a clause id from this file, so a report can say
+which sentence of the Twilio docs (or of the project's facts note) a clone breaks.
+
+A clause is either ``documented`` (the docs say it) or ``inferred`` (the docs imply it,
+are silent, or contradict themselves); an inferred clause must carry an ``assumption``
+saying what the harness assumes and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_PATH",
+    "ID_PATTERN",
+    "SOURCES",
+    "STRENGTHS",
+    "Category",
+    "Clause",
+    "ClauseFileError",
+    "Source",
+    "Strength",
+    "load_clauses",
+]
+
+Strength = Literal["documented", "inferred"]
+Source = Literal["seed", "facts"]
+Category = Literal[
+    "lifecycle",
+    "filtering",
+    "ordering",
+    "paging",
+    "etag",
+    "validation",
+    "auth",
+    "retention",
+    "schema",
+    "limits",
+]
+
+STRENGTHS: frozenset[str] = frozenset({"documented", "inferred"})
+SOURCES: frozenset[str] = frozenset({"seed", "facts"})
+CATEGORIES: frozenset[str] = frozenset(
+    {
+        "lifecycle",
+        "filtering",
+        "ordering",
+        "paging",
+        "etag",
+        "validation",
+        "auth",
+        "retention",
+        "schema",
+        "limits",
+    }
+)
+ID_PATTERN: re.Pattern[str] = re.compile(r"^task(\.[a-z0-9-]+)+$")
+SUPPORTED_VERSION = 1
+
+DEFAULT_PATH: Path = Path(__file__).resolve().parents[1] / "spec" / "clauses.yaml"
+
+
+class ClauseFileError(ValueError):
+    """The clause file is missing, unparsable, or holds a malformed entry."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One normative statement, quoted from the seed page or the facts note."""
+
+    id: str
+    section: str
+    quote: str
+    strength: Strength
+    source: Source
+    assumption: str | None
+    category: Category
+
+    @property
+    def documented(self) -> bool:
+        return self.strength == "documented"
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Clause))
+
+
+def load_clauses(path: Path | None = None) -> dict[str, Clause]:
+    """Read the clause file and return its clauses keyed by id, in file order.
+
+    Raises :class:`ClauseFileError` naming the file, the entry (index and id) and the
+    field for anything malformed.
+    """
+    file = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ClauseFileError(f"{file}: cannot read clause file: {exc}") from exc
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ClauseFileError(f"{file}: not valid YAML: {exc}") from exc
+
+    if not isinstance(document, Mapping):
+        raise ClauseFileError(f"{file}: top level must be a mapping with a 'clauses' list")
+    version = document.get("version")
+    if version != SUPPORTED_VERSION:
+        raise ClauseFileError(
+            f"{file}: field 'version': expected {SUPPORTED_VERSION}, got {version!r}"
+        )
+    entries = document.get("clauses")
+    if not isinstance(entries, list):
+        raise ClauseFileError(f"{file}: field 'clauses': expected a list, got {entries!r}")
+
+    clauses: dict[str, Clause] = {}
+    first_index: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        clause = _parse_entry(file, index, entry)
+        if clause.id in clauses:
+            raise ClauseFileError(
+                _where(file, index, clause.id)
+                + f": field 'id': duplicate id (first used by clauses[{first_index[clause.id]}])"
+            )
+        clauses[clause.id] = clause
+        first_index[clause.id] = index
+    return clauses
+
+
+def _where(file: Path, index: int, clause_id: object) -> str:
+    shown = repr(clause_id) if isinstance(clause_id, str) else "<no id>"
+    return f"{file}: clauses[{index}] (id {shown})"
+
+
+def _parse_entry(file: Path, index: int, entry: Any) -> Clause:
+    if not isinstance(entry, Mapping):
+        raise ClauseFileError(f"{_where(file, index, None)}: entry must be a mapping")
+    clause_id = entry.get("id")
+    where = _where(file, index, clause_id)
+
+    def fail(field: str, problem: str) -> ClauseFileError:
+        return ClauseFileError(f"{where}: field '{field}': {problem}")
+
+    for name in _FIELDS:
+        if name not in entry:
+            raise fail(name, "missing")
+    unknown = sorted(str(key) for key in entry if key not in _FIELDS)
+    if unknown:
+        raise fail(unknown[0], f"unknown field (allowed: {', '.join(_FIELDS)})")
+
+    if not isinstance(clause_id, str) or not ID_PATTERN.fullmatch(clause_id):
+        raise fail("id", f"must match {ID_PATTERN.pattern}, got {clause_id!r}")
+    for name in ("section", "quote"):
+        value = entry[name]
+        if not isinstance(value, str) or not value.strip():
+            raise fail(name, f"must be a non-empty string, got {value!r}")
+
+    strength = entry["strength"]
+    if strength not in STRENGTHS:
+        raise fail("strength", f"must be one of {sorted(STRENGTHS)}, got {strength!r}")
+    source = entry["source"]
+    if source not in SOURCES:
+        raise fail("source", f"must be one of {sorted(SOURCES)}, got {source!r}")
+    category = entry["category"]
+    if category not in CATEGORIES:
+        raise fail("category", f"must be one of {sorted(CATEGORIES)}, got {category!r}")
+
+    assumption = entry["assumption"]
+    if assumption is not None and (not isinstance(assumption, str) or not assumption.strip()):
+        raise fail("assumption", f"must be null or a non-empty string, got {assumption!r}")
+    if strength == "inferred" and assumption is None:
+        raise fail("assumption", "required for an inferred clause (say what is assumed and why)")
+
+    return Clause(
+        id=clause_id,
+        section=entry["section"],
+        quote=entry["quote"],
+        strength=cast(Strength, strength),
+        source=cast(Source, source),
+        assumption=assumption,
+        category=cast(Category, category),
+    )
