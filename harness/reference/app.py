@@ -22,10 +22,18 @@ from harness.reference.errors import (
 from harness.reference.faults import apply_faults
 from harness.reference.fixture import Workspace
 from harness.reference.forms import Params, parse_pairs
-from harness.reference.params import sid_matches
+from harness.reference.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_int, sid_matches
 from harness.reference.render import list_json, task_json
+from harness.reference.render_workforce import (
+    activity_json,
+    collection,
+    reservation_json,
+    worker_json,
+)
 from harness.reference.store import TaskStore
 from harness.reference.tasks import TaskService
+from harness.reference.workforce import WorkforceService
+from harness.reference.workforce_store import ReservationRow, WorkerRow
 
 log = logging.getLogger("harness.reference")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -111,6 +119,105 @@ class ReferenceApp:
             return Response(status_code=204)
         raise _method_not_allowed(request)
 
+    # -- supporting resources: Workers, Activities, Reservations -------------------------
+    @property
+    def workforce(self) -> WorkforceService:
+        return self.service.workforce
+
+    def _page_size(self, params: Params) -> int:
+        value = params.one("PageSize")
+        return parse_int("PageSize", value, 1, MAX_PAGE_SIZE) if value else DEFAULT_PAGE_SIZE
+
+    def _worker_out(self, request: Request, ws: Workspace, row: WorkerRow, status: int = 200
+                    ) -> Response:
+        body = worker_json(row, ws, self.config.fixture.account_sid, self._base(request))
+        return JSONResponse(body, status)
+
+    async def workers(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        self.service.tick()
+        if request.method == "GET":
+            params = self._query(request)
+            rows = self.workforce.list_workers(ws, params)
+            base = self._base(request)
+            items = [worker_json(r, ws, self.config.fixture.account_sid, base) for r in rows]
+            url = f"{base}/v1/Workspaces/{ws.sid}/Workers"
+            return JSONResponse(collection("workers", items, url, self._page_size(params)))
+        if request.method == "POST":
+            row = self.workforce.create_worker(ws, await self._form(request))
+            return self._worker_out(request, ws, row, 201)
+        raise _method_not_allowed(request)
+
+    async def worker(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        self.service.tick()
+        sid = request.path_params["sid"]
+        if request.method == "GET":
+            return self._worker_out(request, ws, self.workforce.fetch_worker(ws, sid))
+        if request.method == "POST":
+            row = self.workforce.update_worker(ws, sid, await self._form(request))
+            self.service.tick()  # a worker becoming available may take a task at once
+            return self._worker_out(request, ws, self.workforce.fetch_worker(ws, row.sid))
+        if request.method == "DELETE":
+            self.workforce.delete_worker(ws, sid)
+            return Response(status_code=204)
+        raise _method_not_allowed(request)
+
+    async def activities(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        base = self._base(request)
+        params = self._query(request)
+        items = [activity_json(a, ws, self.config.fixture.account_sid, base)
+                 for a in ws.activities]
+        url = f"{base}/v1/Workspaces/{ws.sid}/Activities"
+        return JSONResponse(collection("activities", items, url, self._page_size(params)))
+
+    async def activity(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        sid = request.path_params["sid"]
+        activity = ws.activity(sid) if sid_matches(sid, "WA") else None
+        if activity is None:
+            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Activities/{sid} "
+                            "was not found")
+        return JSONResponse(
+            activity_json(activity, ws, self.config.fixture.account_sid, self._base(request))
+        )
+
+    def _reservation_out(self, request: Request, ws: Workspace, row: ReservationRow
+                         ) -> dict[str, object]:
+        worker = self.workforce.store.worker(ws.sid, row.worker_sid)
+        return reservation_json(row, worker.friendly_name if worker else None,
+                                self.config.fixture.account_sid, self._base(request))
+
+    async def reservations(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        task_sid = self._task_sid(request, ws)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        self.service.fetch(ws, task_sid)
+        params = self._query(request)
+        rows = self.workforce.list_reservations(ws, task_sid, params)
+        items = [self._reservation_out(request, ws, r) for r in rows]
+        url = f"{self._base(request)}/v1/Workspaces/{ws.sid}/Tasks/{task_sid}/Reservations"
+        return JSONResponse(collection("reservations", items, url, self._page_size(params)))
+
+    async def reservation(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        task_sid = self._task_sid(request, ws)
+        sid = request.path_params["reservation_sid"]
+        self.service.tick()
+        if request.method == "GET":
+            row = self.workforce.fetch_reservation(ws, task_sid, sid)
+        elif request.method == "POST":
+            row = self.workforce.update_reservation(ws, task_sid, sid, await self._form(request))
+        else:
+            raise _method_not_allowed(request)
+        return JSONResponse(self._reservation_out(request, ws, row))
+
     async def not_found(self, request: Request) -> Response:
         self.authenticate(request.headers.get("authorization"), self.config.fixture)
         raise not_found(f"The requested resource {request.url.path} was not found")
@@ -143,6 +250,17 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         routes=[
             Route("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks, methods=ALL_METHODS),
             Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task, methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations", ref.reservations,
+                  methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations/{reservation_sid}",
+                  ref.reservation, methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Workers", ref.workers, methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker,
+                  methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Activities", ref.activities,
+                  methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity,
+                  methods=ALL_METHODS),
             Route("/{path:path}", ref.not_found, methods=ALL_METHODS),
         ],
         exception_handlers={TwilioError: _twilio_error, Exception: _unexpected},

@@ -12,6 +12,8 @@ from harness.reference.fixture import Fixture, default_fixture
 DEFAULT_RETENTION_SECONDS = 300.0
 #: Twilio: "more than 25,000 in-flight Tasks for any given Workspace" needs a support request.
 DEFAULT_IN_FLIGHT_LIMIT = 25_000
+#: Twilio's default Workflow ``TaskReservationTimeout``.
+DEFAULT_RESERVATION_TIMEOUT_SECONDS = 120.0
 
 
 @dataclass
@@ -20,5 +22,6 @@ class ServerConfig:
     db_path: Path | None = None
     retention_seconds: float = DEFAULT_RETENTION_SECONDS
     in_flight_limit: int = DEFAULT_IN_FLIGHT_LIMIT
+    reservation_timeout_seconds: float = DEFAULT_RESERVATION_TIMEOUT_SECONDS
     clock: Clock = field(default_factory=SystemClock)
     faults: frozenset[str] = frozenset()

@@ -18,8 +18,18 @@ def stable_sid(prefix: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class TaskQueue:
+    """A queue; ``target_workers`` is the expression over worker attributes it serves."""
+
     sid: str
     friendly_name: str
+    target_workers: str = "1 == 1"
+
+
+@dataclass(frozen=True)
+class Activity:
+    sid: str
+    friendly_name: str
+    available: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,12 @@ class Workspace:
     task_queues: tuple[TaskQueue, ...]
     task_channels: tuple[TaskChannel, ...]
     workers: tuple[Worker, ...]
+    activities: tuple[Activity, ...] = ()
+
+    def activity(self, sid_or_name: str) -> Activity | None:
+        return next(
+            (a for a in self.activities if sid_or_name in (a.sid, a.friendly_name)), None
+        )
 
     def workflow(self, sid: str) -> Workflow | None:
         return next((w for w in self.workflows if w.sid == sid), None)
@@ -120,14 +136,22 @@ def _channels(ws_key: str) -> tuple[TaskChannel, ...]:
 
 def _queues(ws_key: str) -> dict[str, TaskQueue]:
     names = {
-        "default": "Default Queue",
-        "sales": "Sales Queue",
-        "support": "Support Queue",
-        "vip": "VIP Queue",
+        "default": ("Default Queue", "1 == 1"),
+        "sales": ("Sales Queue", "skills HAS 'sales'"),
+        "support": ("Support Queue", "skills HAS 'support'"),
+        "vip": ("VIP Queue", "1 == 1"),
     }
     return {
-        key: TaskQueue(stable_sid("WQ", f"{ws_key}:{key}"), name) for key, name in names.items()
+        key: TaskQueue(stable_sid("WQ", f"{ws_key}:{key}"), name, target)
+        for key, (name, target) in names.items()
     }
+
+
+def _activities(ws_key: str) -> tuple[Activity, ...]:
+    return tuple(
+        Activity(stable_sid("WA", f"{ws_key}:{name}"), name, available)
+        for name, available in (("Offline", False), ("Available", True), ("Unavailable", False))
+    )
 
 
 def _routing(queues: dict[str, TaskQueue]) -> tuple[WorkflowFilter, ...]:
@@ -171,6 +195,7 @@ def _workspace(ws_key: str, friendly_name: str, workflow_names: tuple[str, ...])
         task_queues=tuple(queues.values()),
         task_channels=_channels(ws_key),
         workers=_workers(ws_key),
+        activities=_activities(ws_key),
     )
 
 

@@ -51,6 +51,8 @@ CREATE INDEX IF NOT EXISTS tasks_ws_queue ON tasks (workspace_sid, task_queue_si
 CREATE INDEX IF NOT EXISTS tasks_ws_workflow ON tasks (workspace_sid, workflow_sid);
 CREATE INDEX IF NOT EXISTS tasks_expires ON tasks (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_purge ON tasks (purge_at) WHERE purge_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_direct ON tasks (seq)
+    WHERE ignore_capacity = 1 AND assignment_status = 'pending';
 """
 
 
@@ -108,6 +110,11 @@ class TaskStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self.lock = threading.RLock()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The shared connection (supporting tables live in the same database)."""
+        return self._conn
 
     def close(self) -> None:
         with self.lock:

@@ -43,6 +43,7 @@ from harness.reference.params import (
 )
 from harness.reference.routing import route
 from harness.reference.store import FINAL_STATUSES, LIVE_STATUSES, TaskRow, TaskStore
+from harness.reference.workforce import WorkforceService
 
 TTL_REASON = "Task TTL Exceeded"
 
@@ -79,6 +80,7 @@ class TaskService:
     def __init__(self, config: ServerConfig, store: TaskStore) -> None:
         self.config = config
         self.store = store
+        self.workforce = WorkforceService(config, store)
 
     # -- time-driven system changes -------------------------------------------------------
     def tick(self) -> float:
@@ -87,6 +89,7 @@ class TaskService:
         with self.store.transaction():
             self.store.expire(now, TTL_REASON, self.config.retention_seconds)
             self.store.purge(now)
+        self.workforce.tick(now)
         return now
 
     # -- create ---------------------------------------------------------------------------
@@ -327,6 +330,7 @@ class TaskService:
             _check_precondition(current, if_match)
             if not self.store.delete(ws.sid, sid, current.version):
                 raise _precondition_failed(sid)
+            self.workforce.on_task_deleted(sid)
 
     # -- list -----------------------------------------------------------------------------
     def list(self, ws: Workspace, params: Params) -> Page:

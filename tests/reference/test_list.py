@@ -55,8 +55,11 @@ def test_filters(api: Api, population) -> None:
     p = population
     assert _sids(api.list({"Priority": 5})) == [p["support_p5"], p["other_p5"]]
     assert _sids(api.list({"AssignmentStatus": "canceled"})) == [p["other_p5"]]
-    assert set(_sids(api.list({"AssignmentStatus": "pending,canceled"}))) == set(p.values())
-    assert set(_sids(api.list([("AssignmentStatus", "pending"),
+    # The task routed to a Worker (IgnoreCapacity defaults to true) is reserved at once.
+    assert _sids(api.list({"AssignmentStatus": "reserved"})) == [p["routed"]]
+    assert set(_sids(api.list({"AssignmentStatus": "pending,canceled"}))) == set(p.values()) - {
+        p["routed"]}
+    assert set(_sids(api.list([("AssignmentStatus", "pending"), ("AssignmentStatus", "reserved"),
                                ("AssignmentStatus", "canceled")]))) == set(p.values())
     assert _sids(api.list({"TaskQueueSid": sales.sid})) == [p["sales_p1"]]
     assert _sids(api.list({"TaskQueueName": "Support Queue"})) == [p["support_p5"]]

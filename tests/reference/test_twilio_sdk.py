@@ -85,3 +85,25 @@ def test_sdk_lists_with_filters_and_automatic_paging(client: Client, server: Run
     assert [t.sid for t in newest_first] == made[::-1][:3]
     for sid in made:
         tasks(sid).delete()
+
+
+def test_sdk_accepts_a_reservation_and_completes_the_task(client: Client, server):
+    ws = server.config.fixture.multi
+    workspace = client.taskrouter.v1.workspaces(ws.sid)
+    bob = ws.workers[1]
+    task = workspace.tasks.create(workflow_sid=ws.workflows[0].sid,
+                                  attributes=json.dumps({"type": "support"}))
+    available = ws.activity("Available").sid
+    assert workspace.workers(bob.sid).update(activity_sid=available).available is True
+    assert workspace.tasks(task.sid).fetch().assignment_status == "reserved"
+    [reservation] = workspace.tasks(task.sid).reservations.list()
+    assert reservation.worker_sid == bob.sid and reservation.reservation_status == "pending"
+    accepted = workspace.tasks(task.sid).reservations(reservation.sid).update(
+        reservation_status="accepted")
+    assert accepted.reservation_status == "accepted"
+    assert workspace.tasks(task.sid).fetch().assignment_status == "assigned"
+    wrapping = workspace.tasks(task.sid).update(assignment_status="wrapping")
+    assert wrapping.assignment_status == "wrapping"
+    done = workspace.tasks(task.sid).update(assignment_status="completed", reason="resolved")
+    assert done.assignment_status == "completed" and done.reason == "resolved"
+    workspace.workers(bob.sid).update(activity_sid=ws.activity("Offline").sid)
