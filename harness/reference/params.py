@@ -104,5 +104,6 @@ def parse_statuses(values: list[str]) -> list[str]:
 
 
 def ignore_capacity_flag(value: str) -> bool:
-    """Twilio: ``true``, ``1`` or ``yes`` ignore capacity; any other value enforces it."""
+    """Twilio's lenient boolean: ``true``, ``1`` or ``yes`` are true; anything else is false
+    (``IgnoreCapacity`` on create, ``Available`` on the worker list)."""
     return value.strip().lower() in ("true", "1", "yes")

@@ -29,7 +29,7 @@ from harness.reference.errors import bad_request, not_found
 from harness.reference.expression import compile_expression
 from harness.reference.fixture import Workspace
 from harness.reference.forms import Params
-from harness.reference.params import parse_attributes, parse_bool, sid_matches
+from harness.reference.params import ignore_capacity_flag, parse_attributes, sid_matches
 from harness.reference.store import TaskRow, TaskStore
 from harness.reference.workforce_store import ReservationRow, WorkerRow, WorkforceStore
 
@@ -65,8 +65,7 @@ class WorkforceService:
         name = params.one("FriendlyName")
         if not name:
             raise bad_request("Missing required parameter FriendlyName")
-        if any(w.friendly_name == name for w in self.store.workers(ws.sid)):
-            raise bad_request(f"A Worker with FriendlyName '{name}' already exists")
+        self._check_unique_name(ws, name, None)
         attributes = parse_attributes(params.one("Attributes") or "{}")[0]
         activity = self._activity(ws, params.one("ActivitySid") or "Offline")
         row = WorkerRow("WK" + secrets.token_hex(16), ws.sid, name, attributes, activity, now,
@@ -91,8 +90,8 @@ class WorkforceService:
             rows = [r for r in rows if r.activity_sid == activity_sid]
         if activity_name is not None:
             rows = [r for r in rows if self._activity_name(ws, r) == activity_name]
-        if available is not None:
-            wanted = parse_bool("Available", available)
+        if available is not None:  # Twilio: true, 1 or yes; any other value means false
+            wanted = ignore_capacity_flag(available)
             rows = [r for r in rows if self.is_available(ws, r) == wanted]
         if name is not None:
             rows = [r for r in rows if r.friendly_name == name]
@@ -110,6 +109,7 @@ class WorkforceService:
         if (name := params.one("FriendlyName")) is not None:
             if not name:
                 raise bad_request("Invalid FriendlyName: must not be empty")
+            self._check_unique_name(ws, name, sid)
             changes["friendly_name"] = name
         if changes:
             row = row.changed(date_updated=now, **changes)
@@ -121,6 +121,14 @@ class WorkforceService:
         if self.store.busy_workers().get(sid):
             raise bad_request(f"Worker {sid} has reserved or assigned Tasks and cannot be deleted")
         self.store.delete_worker(ws.sid, sid)
+
+    def _check_unique_name(self, ws: Workspace, name: str, own_sid: str | None) -> None:
+        """Worker names are unique per workspace, case-insensitively (as Twilio's)."""
+        if len(name) > 64:
+            raise bad_request("Invalid FriendlyName: at most 64 characters")
+        if any(w.friendly_name.lower() == name.lower() and w.sid != own_sid
+               for w in self.store.workers(ws.sid)):
+            raise bad_request(f"A Worker with FriendlyName '{name}' already exists")
 
     @staticmethod
     def _activity(ws: Workspace, ref: str) -> str:

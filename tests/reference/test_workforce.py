@@ -176,3 +176,14 @@ def test_resolved_reservation_cannot_change(api: Api, wf: Workforce) -> None:
     wf.resolve(task, reservation["sid"], "accepted")
     assert_error(wf.resolve(task, reservation["sid"], "rejected"), 400, 20001, "not pending")
     assert_error(wf.resolve(task, reservation["sid"], "bogus"), 400, 20001, "ReservationStatus")
+
+
+def test_worker_names_unique_case_insensitively_on_create_and_rename(api: Api, wf: Workforce):
+    bob = wf.ws.workers[1].sid
+    assert_error(api.http.post(f"{wf.base}/Workers", auth=api.auth,
+                               data={"FriendlyName": "alice"}), 400, 20001, "already exists")
+    assert_error(api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth,
+                               data={"FriendlyName": "ALICE"}), 400, 20001, "already exists")
+    renamed = api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth,
+                            data={"FriendlyName": "Bobby"})
+    assert renamed.status_code == 200 and renamed.json()["friendly_name"] == "Bobby"
