@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from harness import __version__
+from harness.commands.run import run_command
 from harness.commands.serve import fixture_command, serve_command
+from harness.commands.sweep import sweep_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +16,7 @@ def main() -> None:
     """taskrouter-conformance: judge a TaskRouter Task clone against the documentation."""
 
 
+main.add_command(run_command)
+main.add_command(sweep_command)
 main.add_command(serve_command)
 main.add_command(fixture_command)

@@ -1,0 +1,39 @@
+"""Fuzzing with schemathesis: stateless and stateful, against any target, as result records.
+
+One entry point: ``run_fuzz(FuzzOptions(...)) -> FuzzOutcome``. See runner.py for the phases,
+steering.py for how generated data is made to reach the handlers, config.py for the checks and
+where they are adjusted, records.py for the record ids.
+"""
+
+from harness.fuzz.options import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_TIME_BUDGET_S,
+    OPERATIONS,
+    PHASES,
+    BudgetError,
+    FuzzBudget,
+    FuzzOptions,
+    FuzzOutcome,
+    options_for_fixture,
+    parse_budget,
+    workspace_fields_from_profile,
+)
+from harness.fuzz.runner import FuzzTargetUnreachable, run_fuzz
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "DEFAULT_SEED",
+    "DEFAULT_TIME_BUDGET_S",
+    "OPERATIONS",
+    "PHASES",
+    "BudgetError",
+    "FuzzBudget",
+    "FuzzOptions",
+    "FuzzOutcome",
+    "FuzzTargetUnreachable",
+    "options_for_fixture",
+    "parse_budget",
+    "run_fuzz",
+    "workspace_fields_from_profile",
+]

@@ -1,0 +1,236 @@
+"""What a fuzz run takes (``FuzzOptions``) and what it gives back (``FuzzOutcome``).
+
+Everything here is plain data, so a caller can fill the options from a target profile, from
+the reference fixture (``options_for_fixture``) or from command-line flags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.results.model import CaseRecord, Status
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SPEC = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
+
+#: The seed used when none is given: fuzzing is deterministic by default.
+DEFAULT_SEED = 0
+#: Hypothesis ``max_examples`` of each operation's fuzzing phase (positive and negative data
+#: together) and the number of stateful scenarios. The examples and coverage phases add their
+#: deterministic cases on top.
+DEFAULT_MAX_EXAMPLES = 40
+#: Wall-clock bound of one fuzz run, in seconds.
+DEFAULT_TIME_BUDGET_S = 120.0
+#: Steps of one stateful scenario at most (Hypothesis ``stateful_step_count``).
+DEFAULT_STATEFUL_STEPS = 8
+
+#: The phases, in the order they run. ``examples``, ``coverage`` and ``fuzzing`` are stateless
+#: (one operation at a time); ``stateful`` follows the spec's links.
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+#: The operations, in the order the stateless phases visit them (creates first, deletes last,
+#: so fetch/update/delete can draw SIDs of tasks created earlier in the run).
+OPERATIONS = ("CreateTask", "ListTask", "FetchTask", "UpdateTask", "DeleteTask")
+
+
+class BudgetError(ValueError):
+    """A ``--fuzz-budget`` value that cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class FuzzBudget:
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    time_budget_s: float | None = DEFAULT_TIME_BUDGET_S
+
+
+_BUDGET = re.compile(r"^\s*(\d+)?\s*(?::\s*(\d+(?:\.\d+)?)\s*)?$")
+
+
+def parse_budget(text: str) -> FuzzBudget:
+    """``CASES[:SECONDS]``, e.g. ``40``, ``40:90`` or ``:30`` (default cases, 30 s)."""
+    match = _BUDGET.match(text or "")
+    if not match or not (match.group(1) or match.group(2)):
+        raise BudgetError(
+            f"invalid fuzz budget {text!r}: expected CASES[:SECONDS], e.g. 40 or 40:90"
+        )
+    cases = int(match.group(1)) if match.group(1) else DEFAULT_MAX_EXAMPLES
+    seconds = float(match.group(2)) if match.group(2) else DEFAULT_TIME_BUDGET_S
+    if cases < 1:
+        raise BudgetError(f"invalid fuzz budget {text!r}: CASES must be at least 1")
+    if seconds <= 0:
+        raise BudgetError(f"invalid fuzz budget {text!r}: SECONDS must be positive")
+    return FuzzBudget(cases, seconds)
+
+
+@dataclass
+class FuzzOptions:
+    """One fuzz run. Give either ``app`` (an ASGI app, called in-process) or ``base_url``."""
+
+    account_sid: str
+    auth_token: str
+    workspace_sid: str
+    app: Any = None
+    base_url: str | None = None
+    #: SIDs (and channel names) of the target workspace. Positive data is steered to them so
+    #: that it is really valid: a syntactically valid but unknown WorkflowSid is rightly a 400.
+    workflow_sids: tuple[str, ...] = ()
+    queue_sids: tuple[str, ...] = ()
+    #: TaskChannel values: unique names and/or TC SIDs.
+    channels: tuple[str, ...] = ()
+    worker_sids: tuple[str, ...] = ()
+    seed: int = DEFAULT_SEED
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    time_budget_s: float | None = DEFAULT_TIME_BUDGET_S
+    run_tag: str = "trc_fuzz"
+    #: Write ``{"trc_run": run_tag}`` into generated Attributes. None: only for ``base_url``
+    #: targets (a live server may outlive a crash of this process; in-process ones cannot).
+    tag_attributes: bool | None = None
+    phases: tuple[str, ...] = PHASES
+    #: operationIds to fuzz (None: all five).
+    operations: tuple[str, ...] | None = None
+    stateful_steps: int = DEFAULT_STATEFUL_STEPS
+    #: Stateful scenarios (None: ``max_examples``).
+    stateful_scenarios: int | None = None
+    request_timeout_s: float = 10.0
+    spec_path: Path = DEFAULT_SPEC
+    #: Called with a short text after each phase of each operation (live progress).
+    progress: Callable[[str], None] | None = None
+
+    def validate(self) -> None:
+        if (self.app is None) == (self.base_url is None):
+            raise ValueError("FuzzOptions: give exactly one of app (in-process) or base_url")
+        if not (self.account_sid and self.auth_token and self.workspace_sid):
+            raise ValueError("FuzzOptions: account_sid, auth_token and workspace_sid are required")
+        unknown = set(self.phases) - set(PHASES)
+        if unknown:
+            raise ValueError(f"FuzzOptions: unknown phase(s) {sorted(unknown)}; known: {PHASES}")
+        if self.operations is not None:
+            unknown = set(self.operations) - set(OPERATIONS)
+            if unknown:
+                raise ValueError(
+                    f"FuzzOptions: unknown operation(s) {sorted(unknown)}; known: {OPERATIONS}"
+                )
+        if self.max_examples < 1:
+            raise ValueError("FuzzOptions: max_examples must be at least 1")
+
+    @property
+    def tags_attributes(self) -> bool:
+        return self.base_url is not None if self.tag_attributes is None else self.tag_attributes
+
+    @property
+    def target_label(self) -> str:
+        return self.base_url or "in-process app"
+
+
+@dataclass
+class FuzzOutcome:
+    records: list[CaseRecord]
+    seed: int
+    #: Generated cases by (phase, operationId, mode), mode being ``positive`` or ``negative``.
+    #: A case is one generated request; the extra probes some checks send are not counted.
+    cases: Counter[tuple[str, str, str]]
+    #: Tasks created by the run: (workspace_sid, task_sid), in creation order.
+    created: list[tuple[str, str]]
+    #: Created tasks that cleanup deleted, and those it could not delete (with the reason).
+    deleted: list[str] = field(default_factory=list)
+    cleanup_failures: dict[str, str] = field(default_factory=dict)
+    #: Requests sent, probes and cleanup included.
+    requests: int = 0
+    duration_s: float = 0.0
+    #: True when the time budget ran out before every phase finished.
+    time_exhausted: bool = False
+    interrupted: bool = False
+    #: One digest per generated case, in order, with server-assigned values (task SIDs,
+    #: ETags) replaced by placeholders: equal lists mean the same cases were generated.
+    case_digests: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    schemathesis_version: str = ""
+
+    @property
+    def total_cases(self) -> int:
+        return sum(self.cases.values())
+
+    def cases_by(self, key: str) -> dict[str, int]:
+        """Cases summed by ``phase``, ``operation`` or ``mode``."""
+        index = {"phase": 0, "operation": 1, "mode": 2}[key]
+        out: Counter[str] = Counter()
+        for parts, count in self.cases.items():
+            out[parts[index]] += count
+        return dict(out)
+
+    @property
+    def failures(self) -> list[CaseRecord]:
+        return [r for r in self.records if r.status.is_problem]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.cleanup_failures
+
+    def signature(self) -> str:
+        """A digest of everything the run generated (for "same seed, same cases")."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for item in self.case_digests:
+            digest.update(item.encode())
+        return digest.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "cases": self.total_cases,
+            "by_phase": self.cases_by("phase"),
+            "by_operation": self.cases_by("operation"),
+            "by_mode": self.cases_by("mode"),
+            "failures": len(self.failures),
+            "created": len(self.created),
+            "deleted": len(self.deleted),
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+            "time_exhausted": self.time_exhausted,
+        }
+
+    def status_counts(self) -> dict[str, int]:
+        return {str(s): sum(1 for r in self.records if r.status is s) for s in Status}
+
+
+def options_for_fixture(fixture: Any, workspace: str = "single", **kwargs: Any) -> FuzzOptions:
+    """Options for a reference server started with ``fixture`` (``default_fixture()``)."""
+    ws = fixture.single if workspace == "single" else fixture.multi
+    return FuzzOptions(
+        account_sid=fixture.account_sid,
+        auth_token=fixture.auth_token,
+        workspace_sid=ws.sid,
+        workflow_sids=tuple(w.sid for w in ws.workflows),
+        queue_sids=tuple(q.sid for q in ws.task_queues),
+        channels=tuple(c.unique_name for c in ws.task_channels)
+        + tuple(c.sid for c in ws.task_channels),
+        worker_sids=tuple(w.sid for w in ws.workers),
+        **kwargs,
+    )
+
+
+def workspace_fields_from_profile(data: Mapping[str, Any], role: str = "single") -> dict[str, Any]:
+    """FuzzOptions fields read from a target profile's data (``TargetProfile.data``).
+
+    Only plain keys are read (``workspaces.<role>.sid``, ``workflows[].sid``, ``queues.*.sid``,
+    ``channels`` and ``worker_sid``), so this does not depend on the profile classes.
+    """
+    workspaces = data.get("workspaces") or {}
+    ws = workspaces.get(role) or next(iter(workspaces.values()), None)
+    if not ws or not ws.get("sid"):
+        raise ValueError(f"the profile has no workspace {role!r} with a sid")
+    queues = ws.get("queues") or {}
+    channels = ws.get("channels") or {}
+    worker = ws.get("worker_sid")
+    return {
+        "workspace_sid": ws["sid"],
+        "workflow_sids": tuple(w["sid"] for w in ws.get("workflows") or [] if w.get("sid")),
+        "queue_sids": tuple(q["sid"] for q in queues.values() if isinstance(q, dict) and q.get("sid")),
+        "channels": tuple(channels) + tuple(v for v in channels.values() if isinstance(v, str)),
+        "worker_sids": (worker,) if worker else (),
+    }

@@ -1,0 +1,210 @@
+"""pytest plugin (entry point ``trc``): YAML scenarios as pytest items.
+
+``pytest --trc-target URL|embedded [--trc-profile FILE] [--trc-scenarios DIR]`` collects one
+item per scenario (named by its id, marked with its tags, its category and ``trc_scenario``),
+so ``-k``, ``-m`` and ``-n`` (xdist) work. Without ``--trc-target`` nothing is collected and
+nothing else changes. Each process (each xdist worker) opens the target once: the embedded
+reference is one server per worker, stopped at the end of the session after the cleanup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.results.model import CaseRecord, Status
+
+MARKER = "trc_scenario"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("trc", "TaskRouter conformance scenarios (trc)")
+    group.addoption(
+        "--trc-target",
+        metavar="URL|embedded",
+        help="Collect the trc scenarios and run them against this target.",
+    )
+    group.addoption("--trc-profile", metavar="FILE|reference", help="Target profile YAML.")
+    group.addoption("--trc-scenarios", metavar="DIR", help="Scenario folder (default: scenarios/).")
+    group.addoption("--trc-account-sid", metavar="AC...", help="Default: $TWILIO_ACCOUNT_SID.")
+    group.addoption("--trc-auth-token", metavar="TOKEN", help="Default: $TWILIO_AUTH_TOKEN.")
+    group.addoption("--trc-allow-live", action="store_true", help="Allow *.twilio.com targets.")
+    group.addoption(
+        "--trc-fault", action="append", default=[], metavar="NAME", help="Embedded only."
+    )
+
+
+class _TrcState:
+    """Per-process state: the loaded scenarios and, once needed, the open target."""
+
+    def __init__(
+        self, config: pytest.Config, root: Path, scenarios: list[Any], clauses: Any
+    ) -> None:
+        self.config = config
+        self.root = root
+        self.scenarios = scenarios
+        self.clauses = clauses
+        self._stack = ExitStack()
+        self._engine: Any = None
+
+    def by_file(self) -> dict[str, list[Any]]:
+        files: dict[str, list[Any]] = {}
+        for scenario in self.scenarios:
+            files.setdefault(scenario.file, []).append(scenario)
+        return files
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            self._engine = self._open()
+        return self._engine
+
+    def _open(self) -> Any:
+        from harness.results.runid import new_run_id
+        from harness.scenarios.engine import ScenarioEngine, load_spec
+        from harness.targets.errors import TargetConfigError, TargetUnreachable
+        from harness.targets.resolve import TargetOptions, open_target
+
+        option = self.config.getoption
+        options = TargetOptions(
+            target=option("trc_target"),
+            profile=option("trc_profile"),
+            account_sid=option("trc_account_sid"),
+            auth_token=option("trc_auth_token"),
+            allow_live=bool(option("trc_allow_live")),
+            faults=tuple(option("trc_fault") or ()),
+        )
+        try:
+            ready = self._stack.enter_context(open_target(options))
+            engine = ScenarioEngine(ready, new_run_id(), spec=load_spec(None), clauses=self.clauses)
+            self._stack.callback(engine.close)
+            engine.probe()
+        except TargetConfigError as exc:
+            self.close()
+            pytest.exit(f"trc: {exc}", returncode=2)
+        except TargetUnreachable as exc:
+            self.close()
+            pytest.exit(f"trc: {exc}", returncode=3)
+        return engine
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+_STATE = pytest.StashKey[_TrcState]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: a TaskRouter conformance scenario (trc)")
+    target = config.getoption("trc_target", None)
+    if not target:
+        return
+    from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
+    from harness.scenarios.yamlsrc import SourceError
+    from harness.targets.errors import TargetConfigError
+    from harness.targets.resolve import TargetOptions, check_options
+
+    option = config.getoption
+    try:
+        check_options(
+            TargetOptions(
+                target=target,
+                profile=option("trc_profile"),
+                allow_live=bool(option("trc_allow_live")),
+                faults=tuple(option("trc_fault") or ()),
+            )
+        )
+    except TargetConfigError as exc:
+        raise pytest.UsageError(f"trc: {exc}") from None
+    root = Path(option("trc_scenarios") or DEFAULT_SCENARIOS)
+    if not root.exists():
+        raise pytest.UsageError(f"trc: scenario folder {root} does not exist")
+    clauses, _ = load_clause_registry()
+    try:
+        scenarios = discover(root, clauses)
+    except SourceError as exc:
+        raise pytest.UsageError(f"trc: {exc}") from None
+    names = {s.category for s in scenarios} | {t for s in scenarios for t in s.tags}
+    for name in sorted(names):
+        config.addinivalue_line("markers", f"{name}: trc scenarios tagged {name}")
+    state = _TrcState(config, root, scenarios, clauses)
+    config.stash[_STATE] = state
+    config.add_cleanup(state.close)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    cwd = Path.cwd()
+    for file, scenarios in state.by_file().items():
+        path = Path(file) if Path(file).is_absolute() else cwd / file
+        node = ScenarioFile.from_parent(session, path=path)
+        node.scenarios = scenarios
+        items.extend(session.genitems(node))
+
+
+class ScenarioFile(pytest.File):
+    scenarios: list[Any]
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for scenario in getattr(self, "scenarios", []):
+            item = ScenarioItem.from_parent(self, name=scenario.id)
+            item.scenario = scenario
+            item.add_marker(MARKER)
+            for name in (scenario.category, *scenario.tags):
+                item.add_marker(name)
+            item.extra_keyword_matches.update({scenario.category, *scenario.tags})
+            yield item
+
+
+class ScenarioFailed(Exception):
+    def __init__(self, record: CaseRecord) -> None:
+        super().__init__(record.failure.message if record.failure else str(record.status))
+        self.record = record
+
+
+class ScenarioItem(pytest.Item):
+    scenario: Any
+    record: CaseRecord | None = None
+
+    def runtest(self) -> None:
+        state = self.config.stash[_STATE]
+        record = state.engine().run_case(self.scenario)
+        self.record = record
+        self.user_properties.append(("clauses", ",".join(c.id for c in record.clauses)))
+        self.user_properties.append(("status", str(record.status)))
+        if record.status in (Status.UNSUPPORTED, Status.SKIPPED):
+            pytest.skip(f"{record.status}: {record.reason or ''}")
+        if record.status in (Status.FAIL, Status.ERROR):
+            raise ScenarioFailed(record)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return format_record(excinfo.value.record)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.scenario.line - 1, f"trc scenario {self.scenario.id}"
+
+
+def format_record(record: CaseRecord) -> str:
+    lines = [f"{record.id}: {str(record.status).upper()} ({record.source})"]
+    lines.append("clauses: " + ", ".join(f"{c.id} [{c.strength}]" for c in record.clauses))
+    failure = record.failure
+    if failure:
+        lines.append(f"step: {failure.step}")
+        lines.append(f"expectation: {failure.expectation}")
+        lines.append(f"message: {failure.message}")
+        lines.append(f"expected: {json.dumps(failure.expected, default=str)[:500]}")
+        lines.append(f"actual: {json.dumps(failure.actual, default=str)[:500]}")
+    if record.curl:
+        lines.append(f"reproduce: {record.curl}")
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Live progress (one line per case) and the end-of-run summary table, with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.status import Status as Status_
+from rich.table import Table
+
+from harness.results.model import CaseRecord, RunMeta, Status, conformant, count_statuses
+
+STYLES = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.UNSUPPORTED: "yellow",
+    Status.SKIPPED: "dim",
+}
+
+
+class TerminalReporter:
+    def __init__(self, console: Console | None = None, verbose: bool = False) -> None:
+        self.console = console or Console(highlight=False)
+        self.verbose = verbose
+        self.done = 0
+        self.total = 0
+        self._status: Status_ | None = None
+
+    def start(self, meta: RunMeta, total: int, base_url: str) -> None:
+        self.total = total
+        faults = f" · faults: {', '.join(meta.faults)}" if meta.faults else ""
+        self.console.print(
+            f"[bold]trc run[/] {meta.run_id} → {meta.target} ({base_url}) · {total} case(s){faults}"
+        )
+
+    def begin(self, case_id: str) -> None:
+        """A transient spinner naming the running case (terminals only)."""
+        if self.console.is_terminal:
+            self._status = self.console.status(f"{case_id} …", spinner="dots")
+            self._status.start()
+
+    def _end_spinner(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def case(self, record: CaseRecord) -> None:
+        self._end_spinner()
+        self.done += 1
+        style = STYLES[record.status]
+        width = len(str(self.total))
+        line = (
+            f"[{self.done:>{width}}/{self.total}] [{style}]{str(record.status).upper():<11}[/] "
+            f"{record.id} [dim]({record.duration_s:.2f}s)[/]"
+        )
+        self.console.print(line)
+        if record.status.is_problem and record.failure:
+            self.console.print(
+                f"      step {record.failure.step!r}: {record.failure.message}",
+                markup=False,
+                style="red" if record.status is Status.FAIL else "magenta",
+            )
+        elif record.reason and record.status is not Status.PASS:
+            self.console.print(f"      {record.reason}", markup=False, style="dim")
+
+    def summary(self, records: list[CaseRecord], meta: RunMeta, folder: str | None) -> None:
+        self._end_spinner()
+        counts = count_statuses(records)
+        table = Table(title="Summary by category", show_lines=False)
+        table.add_column("category")
+        for status in Status:
+            table.add_column(str(status), justify="right", style=STYLES[status])
+        for category in sorted({r.category for r in records}):
+            sub = count_statuses([r for r in records if r.category == category])
+            table.add_row(category, *(str(sub[str(s)]) for s in Status))
+        table.add_row("[bold]total[/]", *(f"[bold]{counts[str(s)]}[/]" for s in Status))
+        self.console.print(table)
+        problems = [r for r in records if r.status.is_problem]
+        if problems:
+            failures = Table(title="Failures", show_lines=False)
+            failures.add_column("case")
+            failures.add_column("clauses")
+            failures.add_column("what went wrong", overflow="fold")
+            for record in problems:
+                message = record.failure.message if record.failure else (record.reason or "")
+                failures.add_row(record.id, ", ".join(c.id for c in record.clauses), message[:300])
+            self.console.print(failures)
+        verdict = (
+            "[bold green]CONFORMANT[/]" if conformant(records) else "[bold red]NOT CONFORMANT[/]"
+        )
+        extra = " (interrupted)" if meta.interrupted else ""
+        self.console.print(f"{verdict}{extra} · {meta.duration_s:.1f}s")
+        if meta.cleanup:
+            left = meta.cleanup.get("left", 0)
+            note = f", [bold red]{left} left behind[/] (run `trc sweep`)" if left else ""
+            self.console.print(
+                f"cleanup: {meta.cleanup.get('created', 0)} task(s) created, "
+                f"{meta.cleanup.get('deleted', 0)} deleted by the cleanup{note}"
+            )
+        for warning in meta.warnings:
+            self.console.print(f"warning: {warning}", style="yellow", markup=False)
+        if folder:
+            self.console.print(f"reports: {folder}")

@@ -1,0 +1,23 @@
+"""Runner-agnostic result records (one per case) and the helpers that make them safe to share."""
+
+from harness.results.model import (
+    CaseRecord,
+    ClauseRef,
+    Exchange,
+    Failure,
+    RecordedRequest,
+    RecordedResponse,
+    RunMeta,
+    Status,
+)
+
+__all__ = [
+    "CaseRecord",
+    "ClauseRef",
+    "Exchange",
+    "Failure",
+    "RecordedRequest",
+    "RecordedResponse",
+    "RunMeta",
+    "Status",
+]

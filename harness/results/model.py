@@ -1,0 +1,126 @@
+"""The record model every runner fills in: scenarios now, fuzzing and replay later.
+
+``fail`` means the target broke an expectation; ``error`` means the harness itself could not
+run the case (a scenario bug, a refused request, a crash); ``unsupported`` means the target
+profile declares a feature the case needs unsupported; ``skipped`` means the case was not run
+(selection, missing profile value, interrupted run). Only ``fail`` and ``error`` make a run
+non-conformant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    UNSUPPORTED = "unsupported"
+    SKIPPED = "skipped"
+
+    @property
+    def is_problem(self) -> bool:
+        return self in (Status.FAIL, Status.ERROR)
+
+
+@dataclass
+class ClauseRef:
+    id: str
+    strength: str
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None = None
+
+
+@dataclass
+class RecordedResponse:
+    status: int
+    headers: dict[str, str]
+    body: Any = None
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and its response (``response`` is None when none arrived)."""
+
+    step: str
+    request: RecordedRequest
+    response: RecordedResponse | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class Failure:
+    step: str
+    expectation: str
+    expected: Any = None
+    actual: Any = None
+    message: str = ""
+
+
+@dataclass
+class CaseRecord:
+    id: str
+    title: str
+    category: str
+    phase: str
+    status: Status
+    duration_s: float = 0.0
+    clauses: list[ClauseRef] = field(default_factory=list)
+    strength: str = "documented"
+    tags: list[str] = field(default_factory=list)
+    source: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    failure: Failure | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    exchange_count: int = 0
+    curl: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        return data
+
+
+@dataclass
+class RunMeta:
+    run_id: str
+    run_tag: str
+    target: str
+    harness_version: str
+    started_at: str
+    finished_at: str | None = None
+    duration_s: float = 0.0
+    phases: list[str] = field(default_factory=lambda: ["scenarios"])
+    profile: str | None = None
+    faults: list[str] = field(default_factory=list)
+    spec: str | None = None
+    interrupted: bool = False
+    cleanup: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def count_statuses(records: list[CaseRecord]) -> dict[str, int]:
+    counts = {str(s): 0 for s in Status}
+    for record in records:
+        counts[str(record.status)] += 1
+    return counts
+
+
+def conformant(records: list[CaseRecord]) -> bool:
+    """True when no case failed and none errored."""
+    return not any(r.status.is_problem for r in records)

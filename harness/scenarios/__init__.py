@@ -1,0 +1,1 @@
+"""YAML scenarios: loading, matching, running against a target, and run isolation."""

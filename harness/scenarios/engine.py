@@ -1,0 +1,191 @@
+"""A scenario run against one ready target: probe, run cases, clean up, whatever happens."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.results.model import CaseRecord, Status
+from harness.results.redact import Redactor
+from harness.results.runid import case_tag_for, run_tag_for
+from harness.scenarios.model import Scenario
+from harness.scenarios.openapi import SpecChecker
+from harness.scenarios.runner import CaseRun, RunServices, delete_owned
+from harness.scenarios.safety import RunGuard
+from harness.targets.client import TargetClient
+from harness.targets.errors import TargetUnreachable
+from harness.targets.resolve import ReadyTarget
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SPEC = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
+
+
+def load_spec(path: Path | None) -> SpecChecker | None:
+    """The spec checker, or None when the spec file does not exist."""
+    path = path or DEFAULT_SPEC
+    return SpecChecker.from_path(path) if path.is_file() else None
+
+
+class ScenarioEngine:
+    """Owns the HTTP client and the run guard for one run against one target."""
+
+    def __init__(
+        self,
+        target: ReadyTarget,
+        run_id: str,
+        spec: SpecChecker | None = None,
+        clauses: Mapping[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.target = target
+        self.run_id = run_id
+        self.run_tag = run_tag_for(run_id)
+        profile = target.profile
+        client = TargetClient(
+            target.base_url,
+            target.credentials,
+            timeout=profile.timeout_seconds,
+            max_retries_on_429=profile.max_retries_on_429,
+            transport=transport,
+            sleep=sleep,
+        )
+        self.services = RunServices(
+            client=client,
+            guard=RunGuard(self.run_tag),
+            profile=profile,
+            spec=spec,
+            redactor=Redactor([target.credentials.auth_token]),
+            clauses=clauses,
+            sleep=sleep,
+        )
+        self._counter = itertools.count(1)
+        self.cleanup_stats = {"created": 0, "deleted": 0, "left": 0}
+
+    @property
+    def guard(self) -> RunGuard:
+        return self.services.guard
+
+    def probe(self) -> httpx.Response:
+        """One list request; TargetUnreachable when nothing answers."""
+        client = self.services.client
+        ws = self.target.profile.workspace("single")["sid"]
+        request = client.build("GET", f"/v1/Workspaces/{ws}/Tasks", query=[("PageSize", 1)])
+        try:
+            return client.send(request)
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(
+                f"target {self.target.base_url} is unreachable: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def run_case(self, scenario: Scenario) -> CaseRecord:
+        case_tag = case_tag_for(self.run_tag, next(self._counter))
+        return CaseRun(self.services, scenario, case_tag).execute()
+
+    def run(
+        self,
+        scenarios: Iterable[Scenario],
+        on_start: Callable[[Scenario], None] | None = None,
+        on_record: Callable[[CaseRecord], None] | None = None,
+    ) -> list[CaseRecord]:
+        """Run cases in order. On KeyboardInterrupt the remaining cases are recorded as
+        skipped, everything the run created is deleted, and the interrupt is re-raised
+        with the partial records attached (``exc.records``)."""
+        records: list[CaseRecord] = []
+        pending = list(scenarios)
+        try:
+            for scenario in pending:
+                if on_start:
+                    on_start(scenario)
+                record = self.run_case(scenario)
+                records.append(record)
+                if on_record:
+                    on_record(record)
+        except KeyboardInterrupt as exc:
+            done = {r.id for r in records}
+            for scenario in pending:
+                if scenario.id not in done:
+                    records.append(_skipped(scenario, "run interrupted"))
+            exc.records = records  # type: ignore[attr-defined]
+            raise
+        finally:
+            self.cleanup()
+        return records
+
+    def cleanup(self) -> dict[str, int]:
+        """Delete every task this run created that may still exist; return the counts.
+
+        A single Ctrl-C during the cleanup is ignored (with a message); a second one
+        abandons it, leaving the rest to ``trc sweep``."""
+        left = len(self.guard.live())
+        with patient_interrupts(
+            f"\ntrc: deleting the {left} task(s) this run created; press Ctrl-C again to "
+            "abandon the cleanup (then run `trc sweep`)\n"
+        ):
+            delete_owned(self.services, None)
+        self.cleanup_stats = {
+            "created": self.guard.created_count,
+            "deleted": self.guard.cleaned_count,
+            "left": len(self.guard.live()),
+        }
+        return self.cleanup_stats
+
+    def close(self) -> None:
+        try:
+            self.cleanup()
+        finally:
+            self.services.client.close()
+
+    def __enter__(self) -> ScenarioEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def patient_interrupts(message: str) -> Iterator[None]:
+    """Within the block, the first SIGINT only prints ``message``; the second interrupts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    presses = 0
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            raise KeyboardInterrupt
+        sys.stderr.write(message)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _skipped(scenario: Scenario, reason: str) -> CaseRecord:
+    from harness.results.model import ClauseRef
+
+    return CaseRecord(
+        id=scenario.id,
+        title=scenario.title,
+        category=scenario.category,
+        phase="scenarios",
+        status=Status.SKIPPED,
+        clauses=[ClauseRef(c, scenario.strength) for c in scenario.clauses],
+        strength=scenario.strength,
+        tags=list(scenario.tags),
+        source=scenario.source,
+        reason=reason,
+    )

@@ -1,0 +1,614 @@
+"""Run one scenario against a target and produce its ``CaseRecord``.
+
+Steps run in order; the first broken expectation stops the case (``fail``), ``finally``
+steps still run, and every task the case created is deleted before the record is returned.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.results.curl import curl_command
+from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
+from harness.results.redact import Redactor
+from harness.scenarios.interpolate import (
+    InterpolationError,
+    evaluate_expression,
+    iso_utc,
+    render,
+    resolve_in,
+    split_name,
+    to_text,
+)
+from harness.scenarios.loader import DEFAULT_CREATE_PATH
+from harness.scenarios.matchers import MatchContext, Mismatch, match_path
+from harness.scenarios.model import Expectations, RequestSpec, Scenario, Step
+from harness.scenarios.openapi import SpecChecker
+from harness.scenarios.paths import MISSING, parse_path
+from harness.scenarios.recording import parse_body, record_exchange
+from harness.scenarios.relations import Subject, evaluate
+from harness.scenarios.safety import RefusedRequest, RunGuard
+from harness.targets.client import ForeignHostError, TargetClient
+from harness.targets.profile import ProfileValueMissing, TargetProfile
+
+MAX_KEPT_EXCHANGES = 25
+PHASE = "scenarios"
+
+
+class StepFailed(Exception):
+    """The target broke an expectation."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class ScenarioError(Exception):
+    """The harness could not run the case as written."""
+
+
+@dataclass
+class RunServices:
+    """What every case of a run shares."""
+
+    client: TargetClient
+    guard: RunGuard
+    profile: TargetProfile
+    spec: SpecChecker | None
+    redactor: Redactor
+    clauses: Mapping[str, Any] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass
+class _Response:
+    response: httpx.Response
+    document: Any
+    method: str
+    url: str
+
+
+@dataclass
+class CaseRun:
+    services: RunServices
+    scenario: Scenario
+    case_tag: str
+    vars: dict[str, Any] = field(default_factory=dict)
+    exchanges: list[Exchange] = field(default_factory=list)
+    exchange_count: int = 0
+    _auth_of_last: str = "default"
+    _workspace: dict[str, Any] = field(default_factory=dict)
+
+    # -- entry point ------------------------------------------------------------------------
+    def execute(self) -> CaseRecord:
+        started = self.services.monotonic()
+        scenario = self.scenario
+        record = CaseRecord(
+            id=scenario.id,
+            title=scenario.title,
+            category=scenario.category,
+            phase=PHASE,
+            status=Status.PASS,
+            clauses=self._clause_refs(),
+            strength=scenario.strength,
+            tags=list(scenario.tags),
+            source=scenario.source,
+            note=scenario.note,
+        )
+        gaps = sorted(
+            (set(scenario.requires) | set(scenario.tags)) & self.services.profile.unsupported
+        )
+        if gaps:
+            record.status = Status.UNSUPPORTED
+            record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
+            return record
+        try:
+            self._workspace = self.services.profile.workspace(scenario.workspace)
+        except ProfileValueMissing as exc:
+            record.status = Status.SKIPPED
+            record.reason = str(exc)
+            return record
+        current = "(start)"
+        try:
+            for step in scenario.steps:
+                current = step.name
+                self._run_step(step)
+        except StepFailed as exc:
+            record.status = Status.FAIL
+            record.failure = exc.failure
+        except ProfileValueMissing as exc:
+            record.status = Status.SKIPPED
+            record.reason = f"step {current!r}: {exc}"
+        except (ScenarioError, RefusedRequest, InterpolationError, ForeignHostError) as exc:
+            record.status = Status.ERROR
+            record.failure = Failure(current, "harness", message=str(exc))
+        except Exception as exc:  # a harness bug must not take the run down
+            record.status = Status.ERROR
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            record.failure = Failure(current, "harness", message=f"internal error: {detail}")
+        self._run_finally(record)
+        self._cleanup(record)
+        record.duration_s = round(self.services.monotonic() - started, 3)
+        record.exchange_count = self.exchange_count
+        if record.status is not Status.PASS:
+            record.exchanges = self.exchanges[-MAX_KEPT_EXCHANGES:]
+            failing = self._failing_exchange(record)
+            if failing is not None:
+                record.curl = curl_command(failing.request, self._auth_of_last)
+        return record
+
+    def _failing_exchange(self, record: CaseRecord) -> Exchange | None:
+        if record.failure is None:
+            return None
+        for exchange in reversed(self.exchanges):
+            if exchange.step == record.failure.step:
+                return exchange
+        return None
+
+    def _clause_refs(self) -> list[ClauseRef]:
+        registry = self.services.clauses or {}
+        refs = []
+        for clause_id in self.scenario.clauses:
+            clause = registry.get(clause_id)
+            strength = getattr(clause, "strength", None) or self.scenario.strength
+            refs.append(ClauseRef(clause_id, str(strength)))
+        return refs
+
+    def _run_finally(self, record: CaseRecord) -> None:
+        for step in self.scenario.finally_steps:
+            try:
+                self._run_step(step)
+            except InterpolationError as exc:
+                record.warnings.append(f"finally step {step.name!r} skipped: {exc}")
+            except (StepFailed, ScenarioError, RefusedRequest, ForeignHostError) as exc:
+                record.warnings.append(f"finally step {step.name!r}: {exc}")
+            except ProfileValueMissing as exc:
+                record.warnings.append(f"finally step {step.name!r} skipped: {exc}")
+
+    def _cleanup(self, record: CaseRecord) -> None:
+        _, failed = delete_owned(self.services, self.case_tag)
+        if failed:
+            record.warnings.append(f"cleanup could not delete {failed} task(s) of this case")
+
+    # -- interpolation ----------------------------------------------------------------------
+    def lookup(self, name: str, extra: Mapping[str, Any] | None = None) -> Any:
+        root, rest = split_name(name)
+        if extra and root in extra:
+            return resolve_in(extra[root], rest, name)
+        if root == "profile":
+            return self.services.profile.lookup(rest.lstrip("."))
+        if root == "workspace":
+            try:
+                return resolve_in(self._workspace, rest, name)
+            except InterpolationError:
+                raise ProfileValueMissing(f"workspaces.{self.scenario.workspace}{rest}") from None
+        if root in self.vars:
+            return resolve_in(self.vars[root], rest, name)
+        builtins = {
+            "run_tag": self.services.guard.run_tag,
+            "case_tag": self.case_tag,
+            "base_url": self.services.client.base_url,
+            "ws": self._workspace.get("sid"),
+        }
+        if root in builtins:
+            return resolve_in(builtins[root], rest, name)
+        if root == "now":
+            return iso_utc(time.time())
+        raise InterpolationError(f"variable {root!r} is not defined (not saved yet?)")
+
+    def _lookup_or_profile(self, name: str) -> Any:
+        try:
+            return self.lookup(name)
+        except InterpolationError:
+            return self.services.profile.lookup(name)
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        return render(value, lambda name: self.lookup(name, extra))
+
+    def seconds(self, value: float | str) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        return float(evaluate_expression(value, self._lookup_or_profile))
+
+    def var(self, name: str) -> Any:
+        if name not in self.vars:
+            raise InterpolationError(f"variable {name!r} is not defined (not saved yet?)")
+        return self.vars[name]
+
+    # -- steps ------------------------------------------------------------------------------
+    def _run_step(self, step: Step) -> None:
+        if step.kind == "wait":
+            assert step.wait is not None
+            self.services.sleep(max(0.0, self.seconds(step.wait)))
+        elif step.kind == "create_tasks":
+            self._create_tasks(step)
+        elif step.paginate is not None:
+            self._paginate(step)
+        elif step.eventually is not None:
+            self._eventually(step)
+        else:
+            assert step.request is not None
+            result = self._send(step, step.request)
+            failure = self._check(step.name, step.expect, result)
+            if failure:
+                raise StepFailed(failure)
+            self._save(step, result.document, result.response.headers, result.response)
+
+    def _send(
+        self,
+        step: Step,
+        spec: RequestSpec,
+        extra: Mapping[str, Any] | None = None,
+        url_override: str | None = None,
+    ) -> _Response:
+        services = self.services
+        target = url_override or self.render(spec.path or spec.url or "", extra)
+        if not isinstance(target, str):
+            raise ScenarioError(f"step {step.name!r}: the path renders to {target!r}")
+        query: Sequence[tuple[str, Any]] = () if url_override else self._pairs(spec.query, extra)
+        url = services.client.url_for(target, query)
+        path = urlsplit(url).path
+        form = self._pairs(spec.form, extra) if spec.form is not None else None
+        form = services.guard.prepare_form(spec.method, path, form, self.case_tag, spec.tag)
+        services.guard.check(spec.method, path, step.foreign_ok)
+        body = self.render(spec.body, extra) if spec.body is not None else None
+        request = services.client.build(
+            spec.method,
+            url,
+            form=form,
+            body=body,
+            headers=self._pairs(spec.headers, extra),
+            auth=spec.auth,
+        )
+        self._auth_of_last = spec.auth
+        started = services.monotonic()
+        try:
+            response = services.client.send(request)
+        except httpx.TransportError as exc:
+            self._keep(record_exchange(step.name, request, None, services.redactor, 0.0, str(exc)))
+            raise StepFailed(
+                Failure(
+                    step.name,
+                    "response",
+                    expected="an HTTP response",
+                    actual=type(exc).__name__,
+                    message=f"no response from the target: {type(exc).__name__}: {exc}",
+                )
+            ) from None
+        elapsed = services.monotonic() - started
+        self._keep(record_exchange(step.name, request, response, services.redactor, elapsed))
+        document = parse_body(response)
+        services.guard.observe(spec.method, path, response.status_code, document, self.case_tag)
+        return _Response(response, document, spec.method, str(request.url))
+
+    def _pairs(
+        self, pairs: Sequence[tuple[str, Any]] | None, extra: Mapping[str, Any] | None
+    ) -> list[tuple[str, Any]]:
+        return [(k, self.render(v, extra)) for k, v in (pairs or ())]
+
+    def _keep(self, exchange: Exchange) -> None:
+        self.exchange_count += 1
+        self.exchanges.append(exchange)
+        if len(self.exchanges) > MAX_KEPT_EXCHANGES * 4:
+            del self.exchanges[: -MAX_KEPT_EXCHANGES * 2]
+
+    # -- expectations -----------------------------------------------------------------------
+    def _check(self, step: str, expect: Expectations, result: _Response) -> Failure | None:
+        response = result.response
+        if expect.status and response.status_code not in expect.status:
+            wanted = expect.status[0] if len(expect.status) == 1 else list(expect.status)
+            return Failure(
+                step,
+                "status",
+                expected=wanted,
+                actual=response.status_code,
+                message=f"expected status {wanted}, got {response.status_code}"
+                + _error_hint(result.document),
+            )
+        off_spec = self._spec_problems(result)
+        if off_spec:
+            return off_spec_failure(step, off_spec)
+        for header in expect.headers:
+            problem = self._check_header(header.name, header.rule, header.value, response.headers)
+            if problem:
+                return Failure(
+                    step,
+                    f"headers.{header.name}",
+                    problem.expected,
+                    problem.actual,
+                    problem.message,
+                )
+        return self._check_document(step, expect, result.document, response.headers, "json")
+
+    def _spec_problems(self, result: _Response) -> list[str]:
+        if self.services.spec is None:
+            return []
+        response = result.response
+        return self.services.spec.check(
+            result.method,
+            result.url,
+            response.status_code,
+            dict(response.headers),
+            response.content,
+        )
+
+    def _check_header(
+        self, name: str, rule: str, value: Any, headers: httpx.Headers
+    ) -> Mismatch | None:
+        actual = headers.get(name)
+        if rule == "present":
+            return (
+                None
+                if actual is not None
+                else Mismatch("<present>", None, f"expected a {name} header")
+            )
+        if rule == "absent":
+            return (
+                None
+                if actual is None
+                else Mismatch("<absent>", actual, f"expected no {name} header, got {actual!r}")
+            )
+        expected = self.render(value)
+        if actual is None:
+            return Mismatch(expected, None, f"expected a {name} header")
+        if rule == "equals":
+            if actual == to_text(expected):
+                return None
+            return Mismatch(
+                expected, actual, f"expected {name}: {to_text(expected)!r}, got {actual!r}"
+            )
+        if re.search(str(expected), actual):
+            return None
+        return Mismatch(
+            {"matches": expected}, actual, f"expected {name} matching /{expected}/, got {actual!r}"
+        )
+
+    def _check_document(
+        self, step: str, expect: Expectations, document: Any, headers: Mapping[str, str], label: str
+    ) -> Failure | None:
+        ctx = MatchContext(self.var, self.render)
+        if expect.json and not isinstance(document, dict | list):
+            return Failure(
+                step,
+                label,
+                "a JSON body",
+                document,
+                "expected a JSON body, got "
+                + (repr(document)[:120] if document else "an empty body"),
+            )
+        for check in expect.json:
+            resolved = check.path.resolve(document)
+            problem = match_path(check.path.text, check.matcher, resolved, check.path.multi, ctx)
+            if problem:
+                return Failure(
+                    step,
+                    f"{label}.{check.path.text}",
+                    problem.expected,
+                    problem.actual,
+                    f"{check.path.text}: {problem.message}",
+                )
+        subject = Subject(document, dict(headers), self.var)
+        for index, relation in enumerate(expect.relations):
+            problem = evaluate(relation, subject)
+            if problem:
+                kind = next(iter(relation))
+                return Failure(
+                    step,
+                    f"relations[{index}].{kind}",
+                    problem.expected,
+                    problem.actual,
+                    problem.message,
+                )
+        return None
+
+    def _save(
+        self, step: Step, document: Any, headers: Mapping[str, str], response: httpx.Response | None
+    ) -> None:
+        for save in step.save:
+            if save.source == "header":
+                assert save.header is not None
+                value = headers.get(save.header)
+                if value is None:
+                    raise StepFailed(
+                        Failure(
+                            step.name,
+                            f"save.{save.name}",
+                            f"a {save.header} header",
+                            None,
+                            f"cannot save {save.name}: the response has no {save.header} header",
+                        )
+                    )
+            elif save.source == "status":
+                value = response.status_code if response is not None else None
+            else:
+                assert save.path is not None
+                value = save.path.resolve(document)
+                if value is MISSING or (save.path.multi and any(v is MISSING for v in value)):
+                    raise StepFailed(
+                        Failure(
+                            step.name,
+                            f"save.{save.name}",
+                            f"a value at {save.path}",
+                            None,
+                            f"cannot save {save.name}: nothing at {save.path} in the response",
+                        )
+                    )
+            self.vars[save.name] = value
+
+    # -- step kinds -------------------------------------------------------------------------
+    def _eventually(self, step: Step) -> None:
+        assert step.eventually is not None and step.request is not None
+        within = self.seconds(step.eventually.within)
+        every = step.eventually.every
+        started = self.services.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            result = self._send(step, step.request)
+            off_spec = self._spec_problems(result)  # even while waiting for another status
+            if off_spec:
+                raise StepFailed(off_spec_failure(step.name, off_spec))
+            failure = self._check(step.name, step.expect, result)
+            if failure is None:
+                self._save(step, result.document, result.response.headers, result.response)
+                return
+            elapsed = self.services.monotonic() - started
+            if elapsed + every > within:
+                failure.message += (
+                    f" (still failing after {attempts} attempt(s) over {elapsed:.1f}s; "
+                    f"eventually within {within:g}s)"
+                )
+                raise StepFailed(failure)
+            self.services.sleep(every)
+
+    def _paginate(self, step: Step) -> None:
+        assert step.paginate is not None and step.request is not None
+        items_path = parse_path(step.paginate.items)
+        collected: list[Any] = []
+        page_sizes: list[int] = []
+        urls: list[str] = []
+        result = self._send(step, step.request)
+        pages = 0
+        while True:
+            pages += 1
+            failure = self._check(step.name, step.expect, result)
+            if failure:
+                failure.message = f"page {pages}: {failure.message}"
+                raise StepFailed(failure)
+            items = items_path.resolve(result.document)
+            if not isinstance(items, list):
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        f"json.{items_path}",
+                        "a list",
+                        items,
+                        f"page {pages}: expected a list at {items_path}",
+                    )
+                )
+            collected.extend(items)
+            page_sizes.append(len(items))
+            urls.append(result.url)
+            meta = result.document.get("meta") if isinstance(result.document, dict) else None
+            next_url = meta.get("next_page_url") if isinstance(meta, dict) else None
+            if not next_url:
+                break
+            if pages >= step.paginate.max_pages:
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        "paginate",
+                        f"at most {step.paginate.max_pages} pages",
+                        pages,
+                        f"still a next_page_url after {pages} pages",
+                    )
+                )
+            if not isinstance(next_url, str):
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        "json.meta.next_page_url",
+                        "a URL",
+                        next_url,
+                        f"next_page_url is not a string: {next_url!r}",
+                    )
+                )
+            if next_url in urls:
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        "paginate",
+                        "a new page",
+                        next_url,
+                        f"page {pages}: next_page_url repeats an earlier page: {next_url}",
+                    )
+                )
+            try:
+                result = self._send(step, step.request, url_override=next_url)
+            except ForeignHostError as exc:
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        "json.meta.next_page_url",
+                        "a URL on the target's host",
+                        next_url,
+                        str(exc),
+                    )
+                ) from None
+        aggregate = {"items": collected, "pages": pages, "page_sizes": page_sizes, "urls": urls}
+        failure = self._check_document(step.name, step.collected, aggregate, {}, "collected")
+        if failure:
+            raise StepFailed(failure)
+        self._save(step, aggregate, {}, None)
+
+    def _create_tasks(self, step: Step) -> None:
+        spec = step.create_tasks
+        assert spec is not None
+        count = spec.count if isinstance(spec.count, int) else int(self.seconds(spec.count))
+        request = RequestSpec(
+            method="POST", path=spec.path or DEFAULT_CREATE_PATH, form=spec.form, tag=spec.tag
+        )
+        sids: list[str] = []
+        for index in range(count):
+            result = self._send(step, request, extra={"i": index})
+            failure = self._check(step.name, step.expect, result)
+            if failure:
+                failure.message = f"task {index + 1} of {count}: {failure.message}"
+                raise StepFailed(failure)
+            sid = result.document.get("sid") if isinstance(result.document, dict) else None
+            if not isinstance(sid, str):
+                raise StepFailed(
+                    Failure(
+                        step.name,
+                        "json.sid",
+                        "a task SID",
+                        sid,
+                        f"task {index + 1} of {count}: the response has no sid",
+                    )
+                )
+            sids.append(sid)
+        if spec.save:
+            self.vars[spec.save] = sids
+
+
+def off_spec_failure(step: str, problems: list[str]) -> Failure:
+    return Failure(
+        step,
+        "spec",
+        expected="a response matching spec/taskrouter-tasks.yaml",
+        actual=problems,
+        message="off-spec response: " + "; ".join(problems),
+    )
+
+
+def _error_hint(document: Any) -> str:
+    if isinstance(document, dict) and ("message" in document or "code" in document):
+        return f" (code {document.get('code')}: {str(document.get('message'))[:160]})"
+    return ""
+
+
+def delete_owned(services: RunServices, case_tag: str | None) -> tuple[int, int]:
+    """Delete live tasks this run created (of one case, or all); ``(deleted, failed)``."""
+    deleted = failed = 0
+    for task in services.guard.live(case_tag):
+        path = f"/v1/Workspaces/{task.workspace_sid}/Tasks/{task.sid}"
+        try:
+            response = services.client.send(services.client.build("DELETE", path))
+        except httpx.TransportError:
+            failed += 1
+            continue
+        if response.status_code in (204, 404):
+            services.guard.forget(task.sid, deleted=response.status_code == 204)
+            deleted += response.status_code == 204
+        else:
+            failed += 1
+    return deleted, failed

@@ -1,0 +1,1 @@
+"""Targets: where a run sends its requests, with which credentials, and what the target offers."""

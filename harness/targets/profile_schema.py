@@ -1,0 +1,132 @@
+"""JSON Schema of a target profile (``--profile FILE``); documented in scenarios/README.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SID = {
+    "WS": r"^WS[0-9a-fA-F]{32}$",
+    "WW": r"^WW[0-9a-fA-F]{32}$",
+    "WQ": r"^WQ[0-9a-fA-F]{32}$",
+    "TC": r"^TC[0-9a-fA-F]{32}$",
+    "WK": r"^WK[0-9a-fA-F]{32}$",
+    "AC": r"^AC[0-9a-fA-F]{32}$",
+}
+
+
+def _sid(prefix: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": _SID[prefix]}
+
+
+_QUEUE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sid", "friendly_name"],
+    "properties": {"sid": _sid("WQ"), "friendly_name": {"type": "string", "minLength": 1}},
+}
+
+QUEUE_ROLES = ("default", "sales", "support", "vip")
+
+_WORKSPACE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sid", "workflows", "queues"],
+    "properties": {
+        "sid": _sid("WS"),
+        "friendly_name": {"type": "string"},
+        "workflows": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["sid", "friendly_name"],
+                "properties": {
+                    "sid": _sid("WW"),
+                    "friendly_name": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "queues": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["default"],
+            "properties": {role: _QUEUE for role in QUEUE_ROLES},
+        },
+        "channels": {
+            "type": "object",
+            "description": "TaskChannel unique_name -> TC SID",
+            "additionalProperties": _sid("TC"),
+        },
+        "worker_sid": _sid("WK"),
+    },
+}
+
+PROFILE_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "trc target profile",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["workspaces"],
+    "properties": {
+        "name": {"type": "string"},
+        "workspaces": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["single"],
+            "properties": {"single": _WORKSPACE, "multi": _WORKSPACE},
+        },
+        "routing": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["attributes", "queue"],
+                "properties": {
+                    "attributes": {"type": "object"},
+                    "queue": {"enum": list(QUEUE_ROLES)},
+                    "priority": {"type": ["integer", "null"], "minimum": 0},
+                },
+            },
+        },
+        "ttl_grace_seconds": {"type": "number", "minimum": 0},
+        "retention_window": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["min", "max"],
+            "properties": {
+                "min": {"type": "number", "minimum": 0},
+                "max": {"type": "number", "minimum": 0},
+            },
+        },
+        "in_flight_limit": {"type": "integer", "minimum": 1},
+        "unsupported": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "foreign": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "account_sid": _sid("AC"),
+                "workspace_sids": {"type": "array", "items": _sid("WS")},
+            },
+        },
+        "http": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
+                "max_retries_on_429": {"type": "integer", "minimum": 0},
+            },
+        },
+    },
+}
+
+#: Values filled in when a profile leaves them out (real Twilio's documented figures).
+DEFAULTS: dict[str, Any] = {
+    "routing": [],
+    "ttl_grace_seconds": 60,
+    "retention_window": {"min": 300, "max": 480},
+    "in_flight_limit": 25000,
+    "unsupported": [],
+    "foreign": {},
+    "http": {"timeout_seconds": 10, "max_retries_on_429": 3},
+}

@@ -1,0 +1,88 @@
+"""Parse ``--target`` values, pick credentials, and refuse live Twilio without ``--allow-live``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from harness.targets.errors import TargetConfigError
+
+EMBEDDED = "embedded"
+TWILIO_SUFFIX = "twilio.com"
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What ``--target`` asked for: the embedded reference or a server at ``url``."""
+
+    kind: str  # "embedded" | "url"
+    url: str | None = None
+
+    @property
+    def name(self) -> str:
+        return EMBEDDED if self.kind == EMBEDDED else str(self.url)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    account_sid: str
+    auth_token: str
+
+
+def parse_target(text: str) -> TargetSpec:
+    value = (text or EMBEDDED).strip()
+    if value == EMBEDDED:
+        return TargetSpec(EMBEDDED)
+    if value.startswith("cassette:"):
+        raise TargetConfigError(
+            f"target {value!r}: cassette targets are not supported yet "
+            "(use 'embedded' or an http(s):// URL)"
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetConfigError(
+            f"target {value!r}: expected 'embedded' or an http(s):// base URL "
+            "such as http://127.0.0.1:8080"
+        )
+    if parts.query or parts.fragment:
+        raise TargetConfigError(f"target {value!r}: a base URL has no query or fragment")
+    return TargetSpec("url", value.rstrip("/"))
+
+
+def is_twilio_host(host: str | None) -> bool:
+    host = (host or "").lower().rstrip(".")
+    return host == TWILIO_SUFFIX or host.endswith("." + TWILIO_SUFFIX)
+
+
+def refuse_live(spec: TargetSpec, allow_live: bool) -> None:
+    """Twilio's own servers hold real data: only go there when explicitly allowed."""
+    if spec.kind != "url" or allow_live:
+        return
+    host = urlsplit(str(spec.url)).hostname
+    if is_twilio_host(host):
+        raise TargetConfigError(
+            f"target {spec.url} is a Twilio domain ({host}); refusing to run against a live "
+            "account without --allow-live (the run creates and deletes tagged tasks)"
+        )
+
+
+def resolve_credentials(
+    account_sid: str | None, auth_token: str | None, fallback: Credentials | None = None
+) -> Credentials:
+    """Options win over the environment (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN), then fallback."""
+    sid = account_sid or os.environ.get("TWILIO_ACCOUNT_SID") or ""
+    token = auth_token or os.environ.get("TWILIO_AUTH_TOKEN") or ""
+    if sid and token:
+        return Credentials(sid, token)
+    if fallback is not None and not (account_sid or auth_token):
+        return fallback
+    missing = [
+        name
+        for name, value in (
+            ("--account-sid/TWILIO_ACCOUNT_SID", sid),
+            ("--auth-token/TWILIO_AUTH_TOKEN", token),
+        )
+        if not value
+    ]
+    raise TargetConfigError("missing credentials: " + ", ".join(missing))

@@ -1,0 +1,291 @@
+"""Scenario loading: the format, and every kind of loader error with file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.scenarios.discovery import scenario_files
+from harness.scenarios.loader import ScenarioLoadError, load_file_scenarios, load_scenarios
+from harness.scenarios.model import Scenario
+
+CLAUSES = {"task.a": object(), "task.b": object()}
+
+VALID = """
+id: demo.full
+title: Everything the format offers
+clauses: [task.a]
+tags: [smoke, etag]
+strength: inferred
+note: the docs are silent
+requires: [ttl]
+workspace: multi
+setup:
+  - name: bulk
+    create_tasks: {count: 3, form: {Priority: "{i}"}, save: made}
+steps:
+  - name: create
+    request:
+      method: post
+      path: /v1/Workspaces/{ws}/Tasks
+      form: {Attributes: '{"type":"sales"}', Priority: 5}
+      headers: {X-Test: "1"}
+    expect:
+      status: [201, 200]
+      headers: {ETag: {present: true}, X-None: {absent: true}, Content-Type: {matches: json}}
+      json:
+        sid: {sid: WT}
+        priority: 5
+        attributes: {json_string: {type: sales}}
+    save: {task_sid: sid, etag: "header:ETag", code: status}
+  - name: list
+    request:
+      method: GET
+      path: /v1/Workspaces/{ws}/Tasks
+      query:
+        AssignmentStatus: [pending, reserved]
+        EvaluateTaskAttributes: 'trc_case == "{case_tag}"'
+    paginate: {max_pages: 5}
+    expect: {status: 200}
+    collected:
+      json: {items: {length: 4}}
+      relations:
+        - unique: "items[*].sid"
+        - subset: {path: "items[*].sid", of: made}
+    save: {all: "items[*].sid"}
+  - name: poll
+    request: {method: GET, path: "/v1/Workspaces/{ws}/Tasks/{task_sid}"}
+    eventually: {within: retention_window.max, every: 1}
+    expect:
+      status: 200
+      relations:
+        - etag_same: {from: etag}
+  - name: pause
+    wait: 0.5
+finally:
+  - name: tidy
+    request: {method: DELETE, path: "/v1/Workspaces/{ws}/Tasks/{task_sid}"}
+"""
+
+
+def test_full_format_loads(load_one: Callable[..., Scenario]) -> None:
+    scenario = load_one(VALID, CLAUSES)
+    assert scenario.id == "demo.full"
+    assert scenario.category == "demo"  # from the folder
+    assert scenario.tags == ("smoke", "etag")
+    assert scenario.workspace == "multi"
+    assert scenario.strength == "inferred" and scenario.note
+    assert [s.kind for s in scenario.steps] == [
+        "create_tasks",
+        "request",
+        "request",
+        "request",
+        "wait",
+    ]
+    create = scenario.steps[1]
+    assert create.request is not None and create.request.method == "POST"
+    assert create.expect.status == (201, 200)
+    assert [s.name for s in create.save] == ["task_sid", "etag", "code"]
+    assert scenario.steps[2].paginate is not None and scenario.steps[2].paginate.max_pages == 5
+    assert scenario.steps[3].eventually is not None
+    assert scenario.steps[3].eventually.within == "retention_window.max"
+    assert scenario.finally_steps[0].name == "tidy"
+    assert scenario.source.endswith("demo/case.yaml:1")
+
+
+def test_multi_document_files_and_duplicate_ids(
+    write_yaml: Callable[..., Path], tmp_path: Path
+) -> None:
+    one = "id: a.one\ntitle: t\nclauses: [task.a]\nsteps: [{name: w, wait: 0}]\n"
+    two = "id: a.two\ntitle: t\nclauses: [task.a]\nsteps: [{name: w, wait: 0}]\n"
+    path = write_yaml(one + "---\n" + two, "two.yaml")
+    assert [s.id for s in load_file_scenarios(path, tmp_path / "scenarios")] == ["a.one", "a.two"]
+    other = write_yaml(one, "dup.yaml")
+    with pytest.raises(ScenarioLoadError, match=r"duplicate scenario id 'a\.one'"):
+        load_scenarios([path, other], tmp_path / "scenarios")
+
+
+def test_discovery_skips_underscore_folders(
+    write_yaml: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_yaml("id: x\n", "a.yaml", "lifecycle")
+    write_yaml("id: y\n", "b.yaml", "_examples")
+    files = scenario_files(tmp_path / "scenarios")
+    assert [f.name for f in files] == ["a.yaml"]
+
+
+BASE = "id: demo.x\ntitle: T\nclauses: [task.a]\n"
+GET = BASE + "steps:\n  - name: s\n    request: {method: GET, path: /x}\n"
+
+# (yaml text, expected line, expected field fragment, expected message fragment)
+ERRORS = [
+    pytest.param(BASE + "steps: {a: [1, 2}\n", 4, "", "YAML syntax error", id="yaml-syntax"),
+    pytest.param(
+        BASE + "colour: red\nsteps: [{name: w, wait: 0}]\n",
+        4,
+        "colour",
+        "unknown key",
+        id="unknown-top-key",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    wait: 1\n    retries: 2\n",
+        7,
+        "steps[0].retries",
+        "unknown key",
+        id="unknown-step-key",
+    ),
+    pytest.param(
+        GET + "    expect:\n      status: ok\n",
+        8,
+        "steps[0].expect.status",
+        "HTTP status",
+        id="wrong-type-status",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        sid: {regx: WT}\n",
+        9,
+        "steps[0].expect.json.sid.regx",
+        "unknown matcher 'regx'",
+        id="unknown-matcher",
+    ),
+    pytest.param(
+        "id: demo.x\ntitle: T\nclauses:\n  - task.a\n  - task.nope\nsteps: [{name: w, wait: 0}]\n",
+        5,
+        "clauses[1]",
+        "unknown clause id 'task.nope'",
+        id="unknown-clause",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request: {method: GET, path: '/v1/{missing}'}\n",
+        6,
+        "steps[0].request.path",
+        "variable 'missing' is not defined",
+        id="undefined-variable",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        'a..b': 1\n",
+        9,
+        "steps[0].expect.json.a..b",
+        "cannot parse path",
+        id="bad-path",
+    ),
+    pytest.param(
+        GET
+        + "    expect:\n      relations:\n"
+        + "        - sorted: {path: 'tasks[*].priority', order: up}\n",
+        9,
+        "steps[0].expect.relations[0].order",
+        "asc or desc",
+        id="bad-relation",
+    ),
+    pytest.param(
+        GET + "    expect:\n      relations:\n        - etag_same: {from: never_saved}\n",
+        9,
+        "steps[0].expect.relations[0]",
+        "'never_saved' is not defined",
+        id="relation-undefined-var",
+    ),
+    pytest.param(
+        BASE + "title2: x\n", 4, "title2", "unknown key", id="missing-steps-after-unknown"
+    ),
+    pytest.param(
+        "id: demo.x\ntitle: T\nclauses: [task.a]\n",
+        1,
+        "steps",
+        "missing required field",
+        id="missing-steps",
+    ),
+    pytest.param(
+        BASE + "strength: inferred\nsteps: [{name: w, wait: 0}]\n",
+        4,
+        "note",
+        "needs a note",
+        id="inferred-without-note",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request: {method: FETCH, path: /x}\n",
+        6,
+        "steps[0].request.method",
+        "one of GET",
+        id="bad-method",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request: {method: GET, path: /x, auth: maybe}\n",
+        6,
+        "steps[0].request.auth",
+        "one of default",
+        id="bad-auth",
+    ),
+    pytest.param(
+        GET + "    wait: 1\n",
+        5,
+        "steps[0]",
+        "exactly one of request",
+        id="two-kinds",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request: {method: POST, path: /x}\n    paginate: true\n",
+        7,
+        "steps[0].paginate",
+        "needs a GET",
+        id="paginate-post",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        n: {range: {low: 1}}\n",
+        9,
+        "steps[0].expect.json.n.range",
+        "min and/or max",
+        id="bad-range",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        n: {equals_var: ghost}\n",
+        9,
+        "steps[0].expect.json.n",
+        "'ghost' is not defined",
+        id="equals-var-undefined",
+    ),
+    pytest.param("id: demo.x\nid: demo.y\n", 2, "id", "duplicate key", id="duplicate-key"),
+    pytest.param("- just a list\n", 1, "", "a scenario is a mapping", id="not-a-mapping"),
+    pytest.param(
+        BASE + "tags: smoke\nsteps: [{name: w, wait: 0}]\n",
+        4,
+        "tags",
+        "list of strings",
+        id="tags-not-list",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "field", "message"), ERRORS)
+def test_loader_errors_name_file_line_and_field(
+    write_yaml: Callable[..., Path], tmp_path: Path, text: str, line: int, field: str, message: str
+) -> None:
+    path = write_yaml(text, "broken.yaml")
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_file_scenarios(path, tmp_path / "scenarios", CLAUSES)
+    error = caught.value
+    rendered = str(error)
+    assert "broken.yaml" in rendered
+    assert error.line == line, rendered
+    assert field in (error.field or ""), rendered
+    assert message in rendered, rendered
+    assert rendered.startswith(f"{error.file}:{line}:")
+
+
+def test_clause_ids_not_checked_without_registry(load_one: Callable[..., Scenario]) -> None:
+    scenario = load_one(BASE.replace("task.a", "task.whatever") + "steps: [{name: w, wait: 0}]\n")
+    assert scenario.clauses == ("task.whatever",)
+
+
+def test_real_clause_catalogue_and_smoke_library_load() -> None:
+    from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
+
+    clauses, warning = load_clause_registry()
+    if clauses is None:
+        pytest.skip(warning or "no clause catalogue")
+    scenarios = discover(DEFAULT_SCENARIOS / "smoke", clauses)
+    assert {s.id for s in scenarios} >= {"smoke.etag-if-match", "smoke.auth-required"}
+    examples = discover(DEFAULT_SCENARIOS / "_examples", clauses)
+    assert examples
