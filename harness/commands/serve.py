@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -20,7 +21,13 @@ def fixture_command() -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port (the URL printed is the real one).",
+)
 @click.option(
     "--db",
     "db_path",
@@ -49,13 +56,22 @@ def serve_command(
 
     config = ServerConfig(db_path=db_path, retention_seconds=retention, faults=frozenset(faults))
     fixture = config.fixture
-    click.echo(f"TaskRouter reference server on http://{host}:{port}")
-    click.echo(f"  TWILIO_ACCOUNT_SID={fixture.account_sid}")
-    click.echo(f"  TWILIO_AUTH_TOKEN={fixture.auth_token}")
-    click.echo(f"  workspace (one workflow):  {fixture.single.sid}")
-    click.echo(f"  workspace (two workflows): {fixture.multi.sid}")
-    click.echo(f"  storage: {db_path or 'in memory'}; retention {retention:g}s")
-    if faults:
-        click.echo(f"  FAULTS ON: {', '.join(faults)}")
-    click.echo("  full fixture: trc fixture")
-    serve_forever(config, host, port)
+
+    def announce(base_url: str) -> None:
+        click.echo(f"TaskRouter reference server on {base_url}")
+        click.echo(f"  TWILIO_ACCOUNT_SID={fixture.account_sid}")
+        click.echo(f"  TWILIO_AUTH_TOKEN={fixture.auth_token}")
+        click.echo(f"  workspace (one workflow):  {fixture.single.sid}")
+        click.echo(f"  workspace (two workflows): {fixture.multi.sid}")
+        click.echo(f"  storage: {db_path or 'in memory'}; retention {retention:g}s")
+        if faults:
+            click.echo(f"  FAULTS ON: {', '.join(faults)}")
+        click.echo("  full fixture: trc fixture", nl=True)
+        sys.stdout.flush()
+
+    try:
+        serve_forever(config, host, port, announce)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except KeyboardInterrupt:
+        pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -70,6 +71,15 @@ def start_in_thread(
     return RunningServer(f"http://{display_host}:{actual_port}", config, server, thread)
 
 
-def serve_forever(config: ServerConfig, host: str, port: int) -> None:
-    """Run in the foreground until interrupted (``trc serve``)."""
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", lifespan="off")
+def serve_forever(
+    config: ServerConfig, host: str, port: int, on_ready: Callable[[str], None]
+) -> None:
+    """Run in the foreground (``trc serve``) until interrupted.
+
+    The socket is bound first, so ``port`` 0 works and ``on_ready`` gets the real base URL.
+    """
+    sock = _bind(host, port)
+    display_host = f"[{host}]" if ":" in host else host
+    on_ready(f"http://{display_host}:{sock.getsockname()[1]}")
+    uv_config = uvicorn.Config(create_app(config), log_level="info", lifespan="off")
+    asyncio.run(uvicorn.Server(uv_config).serve(sockets=[sock]))

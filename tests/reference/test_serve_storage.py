@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,30 +20,27 @@ FX = default_fixture()
 AUTH = (FX.account_sid, FX.auth_token)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = _free_port()
+    """``trc serve --port 0`` in a subprocess; yields it and the base URL it printed."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "harness", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
+        assert match, first + (proc.stdout.read() if proc.poll() is not None else "")
+        base = match.group(1)
+        deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(base, timeout=0.5)
+                httpx.get(base, timeout=1)
                 break
             except httpx.TransportError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read() if proc.stdout else "no output"
-                    raise AssertionError(output) from exc
+                    raise AssertionError(f"server at {base} never answered") from exc
                 time.sleep(0.05)
         yield proc, base
     finally:
@@ -72,8 +69,12 @@ def test_serve_prints_url_and_credentials_and_serves(tmp_path: Path) -> None:
         assert created.json()["url"].startswith(f"{base}/v1/")
         assert created.headers["etag"] == "0"
         proc.send_signal(signal.SIGINT)
-        output = proc.communicate(timeout=10)[0]
-    assert base in output and FX.account_sid in output and FX.auth_token in output
+        proc.wait(30)
+        assert proc.stdout is not None
+        output = proc.stdout.read()  # not communicate(): it would skip readline's buffer
+    assert f"TWILIO_ACCOUNT_SID={FX.account_sid}" in output
+    assert f"TWILIO_AUTH_TOKEN={FX.auth_token}" in output and FX.single.sid in output
+    assert "Traceback" not in output
 
 
 def test_db_keeps_acknowledged_tasks_across_kill_9(tmp_path: Path) -> None:
