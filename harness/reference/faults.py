@@ -119,9 +119,9 @@ class PageSizeOffByOne(Fault):
     description = "Pages hold one task fewer than PageSize (default 49)."
 
     def after(self, ex: Exchange) -> None:
-        if ex.method == "GET" and ex.is_list and isinstance(ex.body, dict):
+        if ex.method == "GET" and ex.is_list and ex.status == 200 and isinstance(ex.body, dict):
             tasks = ex.body.get("tasks") or []
-            if len(tasks) == ex.body["meta"]["page_size"]:
+            if len(tasks) == ex.body.get("meta", {}).get("page_size"):
                 ex.body["tasks"] = tasks[:-1]
 
 

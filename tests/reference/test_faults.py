@@ -134,3 +134,9 @@ def test_auth_fault_does_not_leak_into_other_apps(config: ServerConfig) -> None:
     with TestClient(create_app(ServerConfig())) as http:
         fixture = ServerConfig().fixture
         assert http.get(f"/v1/Workspaces/{fixture.single.sid}/Tasks").status_code == 401
+
+
+@_with("page-size-off-by-one")
+def test_faults_leave_error_bodies_alone(faulty: Api) -> None:
+    response = faulty.list({"PageSize": "0"})
+    assert response.status_code == 400 and response.json()["code"] == 20001
