@@ -191,11 +191,12 @@ class TaskStore:
             ).rowcount
 
     def purge(self, now: float) -> int:
-        """Delete canceled/completed tasks whose retention window has passed."""
+        """Delete canceled/completed tasks whose retention window has passed, and assigned or
+        wrapping tasks not completed within their 24-hour limit (Twilio: system-deleted)."""
         with self.lock:
             return self._conn.execute(
-                "DELETE FROM tasks WHERE purge_at IS NOT NULL AND purge_at <= ? "
-                "AND assignment_status IN ('canceled', 'completed')",
+                "DELETE FROM tasks WHERE purge_at IS NOT NULL AND purge_at <= ? AND "
+                "assignment_status IN ('canceled', 'completed', 'assigned', 'wrapping')",
                 (now,),
             ).rowcount
 

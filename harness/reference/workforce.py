@@ -38,6 +38,8 @@ RESERVATION_STATUSES = (
     "completed",
 )
 WORKER_CAPACITY = 1
+#: Twilio limits: "Assigned tasks are limited to 86,400 s, then deleted".
+ASSIGNED_LIMIT_SECONDS = 86_400
 
 
 class WorkforceService:
@@ -199,7 +201,8 @@ class WorkforceService:
         self.store.put_reservation(resolved)
         if task is not None and task.assignment_status == "reserved":
             if status == "accepted":  # the TTL covers only the time before assignment
-                self._bump(task, now, assignment_status="assigned", expires_at=None)
+                self._bump(task, now, assignment_status="assigned", expires_at=None,
+                           purge_at=now + ASSIGNED_LIMIT_SECONDS)
             else:
                 self._bump(task, now, assignment_status="pending")
         if status == "timeout":

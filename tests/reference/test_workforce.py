@@ -187,3 +187,15 @@ def test_worker_names_unique_case_insensitively_on_create_and_rename(api: Api, w
     renamed = api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth,
                             data={"FriendlyName": "Bobby"})
     assert renamed.status_code == 200 and renamed.json()["friendly_name"] == "Bobby"
+
+
+def test_assigned_task_is_deleted_after_24_hours(api: Api, wf: Workforce, clock) -> None:
+    alice = wf.ws.workers[0].sid
+    task = api.created(Attributes='{"type": "sales"}')["sid"]
+    wf.set_activity(alice, "Available")
+    [reservation] = wf.reservations(task)
+    wf.resolve(task, reservation["sid"], "accepted")
+    clock.advance(86_399)
+    assert wf.status(task) == "assigned"  # the TTL (Timeout) no longer applies once assigned
+    clock.advance(1)
+    assert_error(api.fetch(task), 404, 20404)
