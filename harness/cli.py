@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 
 from harness import __version__
+from harness.commands.record import record_command
+from harness.commands.replay import replay_command
+from harness.commands.report import report_group
+from harness.commands.rerun import rerun_command
 from harness.commands.run import run_command
 from harness.commands.serve import fixture_command, serve_command
 from harness.commands.sweep import sweep_command
@@ -20,3 +24,7 @@ main.add_command(run_command)
 main.add_command(sweep_command)
 main.add_command(serve_command)
 main.add_command(fixture_command)
+main.add_command(report_group)
+main.add_command(rerun_command)
+main.add_command(record_command)
+main.add_command(replay_command)

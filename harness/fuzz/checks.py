@@ -9,14 +9,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
+from schemathesis.core.failures import Failure, Severity
+
 from harness.fuzz.steering import attributes_are_invalid
 
 #: Operations whose form body carries Attributes.
 ATTRIBUTES_OPERATIONS = frozenset({"CreateTask", "UpdateTask"})
 
 
-class InvalidAttributesAccepted(AssertionError):
+class InvalidAttributesAccepted(Failure):
     """A create/update with Attributes that are not a JSON object got a 2xx."""
+
+    code = "ST901"
+    checks = ("invalid_attributes_rejection",)
+    kind_title = "Invalid Attributes accepted"
+
+    def __init__(self, *, operation: str, message: str, status_code: int) -> None:
+        super().__init__(operation=operation, message=message, severity=Severity.HIGH)
+        self.status_code = status_code
+
+    @property
+    def _unique_key(self) -> str:
+        return str(self.status_code)
 
 
 def sent_form(response: Any) -> dict[str, str]:
@@ -51,8 +65,10 @@ def invalid_attributes_rejection(ctx: Any, response: Any, case: Any) -> bool | N
         return None
     shown = value if len(value) <= 60 else value[:57] + "..."
     raise InvalidAttributesAccepted(
-        f"Attributes that are not a JSON object were accepted with {response.status_code} "
-        f"(expected 400, code 20001): Attributes={shown!r}"
+        operation=case.operation.label,
+        message=f"Attributes that are not a JSON object were accepted with "
+        f"{response.status_code} (expected 400, code 20001): Attributes={shown!r}",
+        status_code=response.status_code,
     )
 
 

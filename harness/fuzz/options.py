@@ -23,7 +23,7 @@ DEFAULT_SEED = 0
 #: Hypothesis ``max_examples`` of each operation's fuzzing phase (positive and negative data
 #: together) and the number of stateful scenarios. The examples and coverage phases add their
 #: deterministic cases on top.
-DEFAULT_MAX_EXAMPLES = 40
+DEFAULT_MAX_EXAMPLES = 25
 #: Wall-clock bound of one fuzz run, in seconds.
 DEFAULT_TIME_BUDGET_S = 120.0
 #: Steps of one stateful scenario at most (Hypothesis ``stateful_step_count``).
@@ -138,8 +138,6 @@ class FuzzOutcome:
     #: Created tasks that cleanup deleted, and those it could not delete (with the reason).
     deleted: list[str] = field(default_factory=list)
     cleanup_failures: dict[str, str] = field(default_factory=dict)
-    #: Requests sent, probes and cleanup included.
-    requests: int = 0
     duration_s: float = 0.0
     #: True when the time budget ran out before every phase finished.
     time_exhausted: bool = False
@@ -189,7 +187,6 @@ class FuzzOutcome:
             "failures": len(self.failures),
             "created": len(self.created),
             "deleted": len(self.deleted),
-            "requests": self.requests,
             "duration_s": round(self.duration_s, 3),
             "time_exhausted": self.time_exhausted,
         }
@@ -230,7 +227,9 @@ def workspace_fields_from_profile(data: Mapping[str, Any], role: str = "single")
     return {
         "workspace_sid": ws["sid"],
         "workflow_sids": tuple(w["sid"] for w in ws.get("workflows") or [] if w.get("sid")),
-        "queue_sids": tuple(q["sid"] for q in queues.values() if isinstance(q, dict) and q.get("sid")),
+        "queue_sids": tuple(
+            q["sid"] for q in queues.values() if isinstance(q, dict) and q.get("sid")
+        ),
         "channels": tuple(channels) + tuple(v for v in channels.values() if isinstance(v, str)),
         "worker_sids": (worker,) if worker else (),
     }

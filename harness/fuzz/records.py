@@ -84,6 +84,26 @@ CHECK_CLAUSE_STRENGTH: dict[str, str] = {
 }
 
 
+#: When a check can fire at all: a pass record says so, so that "held on N responses" is
+#: not read as more than it is.
+CHECK_SCOPE: dict[str, str] = {
+    "use_after_free": "fires only on a successful read of a task deleted earlier in the same "
+    "stateful scenario",
+    "ensure_resource_availability": "fires only on a 404 for a task created earlier in the "
+    "same stateful scenario",
+    "missing_required_header": "coverage-phase cases that omit a required header only",
+    "unsupported_method": "coverage-phase requests with undeclared methods only",
+    "allow_header_conformance": "OPTIONS responses only",
+    "object_level_authorization": "needs several identities; the run has one, so it cannot fire",
+    "ignored_auth": "successful responses only, re-sent without and with wrong credentials "
+    "(at most 3 confirmations per operation)",
+    "negative_data_rejection": "negative cases only",
+    "positive_data_acceptance": "positive cases only",
+    "invalid_attributes_rejection": "CreateTask/UpdateTask requests whose Attributes are not "
+    "a JSON object only",
+}
+
+
 def failure_signature(failure: Any) -> str:
     key = getattr(failure, "_unique_key", "")
     return f"{type(failure).__name__}:{key}" if key else type(failure).__name__
@@ -272,15 +292,18 @@ class Collector:
             strength=_strength(check, clauses),
             tags=["fuzz"],
             source="schemathesis",
-            note=f"{tally.runs} response(s) checked",
+            note=f"{tally.runs} response(s) checked"
+            + (f"; {CHECK_SCOPE[check]}" if check in CHECK_SCOPE else ""),
             exchange_count=tally.runs,
         )
 
     def _fail_record(self, finding: Finding, record_id: str) -> CaseRecord:
         clauses = _clauses(finding.check)
         last = finding.steps[-1]
-        exchanges = [Exchange(step=s.label, request=s.request, response=s.response) for s in finding.steps]
-        curl = "\n".join(curl_command(s.request) for s in finding.steps)
+        exchanges = [
+            Exchange(step=s.label, request=s.request, response=s.response) for s in finding.steps
+        ]
+        curl = "\n".join(curl_command(_for_curl(s.request)) for s in finding.steps)
         notes = [
             f"signature {finding.signature}",
             f"seen {finding.count} time(s)",
@@ -289,7 +312,9 @@ class Collector:
         if finding.minimized:
             notes.append("request minimized by dropping optional parameters")
         if finding.stateful:
-            notes.append(f"stateful scenario of {len(finding.steps)} step(s); the curl lines replay it")
+            notes.append(
+                f"stateful scenario of {len(finding.steps)} step(s); the curl lines replay it"
+            )
         if self.in_process:
             notes.append(f"in-process run: URLs assume `trc serve` on {IN_PROCESS_BASE_URL}")
         message = finding.title + (f": {finding.message}" if finding.message else "")
@@ -323,8 +348,20 @@ def step_size(step: Step) -> int:
     return len(request.url) + len(request.body or "")
 
 
+def _for_curl(request: RecordedRequest) -> RecordedRequest:
+    """The request without headers that only matter to schemathesis or to the transport."""
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in ("x-schemathesis-testcaseid", "accept")
+    }
+    return RecordedRequest(request.method, request.url, headers, request.body)
+
+
 def _clauses(check: str) -> list[ClauseRef]:
-    return [ClauseRef(c, CHECK_CLAUSE_STRENGTH.get(c, "inferred")) for c in CHECK_CLAUSES.get(check, ())]
+    return [
+        ClauseRef(c, CHECK_CLAUSE_STRENGTH.get(c, "inferred")) for c in CHECK_CLAUSES.get(check, ())
+    ]
 
 
 def _strength(check: str, clauses: list[ClauseRef]) -> str:
@@ -336,7 +373,12 @@ def _strength(check: str, clauses: list[ClauseRef]) -> str:
 
 
 def _expected(failure: Any) -> Any:
-    for name in ("expected_statuses", "allowed_statuses", "missing_headers", "allowed_status_codes"):
+    for name in (
+        "expected_statuses",
+        "allowed_statuses",
+        "missing_headers",
+        "allowed_status_codes",
+    ):
         value = getattr(failure, name, None)
         if value:
             return list(value)

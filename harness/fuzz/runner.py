@@ -14,8 +14,19 @@ right before it is sent, then validated by every schemathesis check (config.py) 
 TaskRouter checks of checks.py. Failures are collected into records (records.py). Every task a
 201 created is tracked and deleted at the end, whatever happened.
 
+The stateful phase is schemathesis' own state machine (``schema.as_state_machine()``) plus one
+rule: schemathesis starts scenarios only at operations its dependency analysis expects to
+succeed with random data, which excludes CreateTask (its body names workflows and queues no
+operation creates), so CreateTask gets a root rule here. Hypothesis may call a stateful run
+"flaky" when a replayed scenario meets a changed server; the phase then continues with a new
+derived seed until its scenarios are spent.
+
+After the phases, each stateless failing example is minimized: optional parameters are dropped
+one at a time while the same check still fails with the same signature (a few requests each).
+
 The time budget: the stateless phases stop at 80 % of it when the stateful phase is on, the
-stateful phase at 100 %. A phase cut short keeps what it found.
+stateful phase at 100 %. A phase cut short keeps what it found; minimization stops at the
+deadline too; cleanup always runs, also after an interrupt or an error.
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ from harness.fuzz.checks import CUSTOM_CHECKS, sent_invalid_attributes
 from harness.fuzz.config import build_config
 from harness.fuzz.options import OPERATIONS, FuzzOptions, FuzzOutcome
 from harness.fuzz.records import Collector, failure_signature, step_size
-from harness.fuzz.steering import Steering, TargetData, case_digest
+from harness.fuzz.steering import LONG_TTL, Steering, TargetData, case_digest
 from harness.results.redact import Redactor
 
 IN_PROCESS_BASE_URL = "http://testserver"
@@ -47,8 +58,17 @@ MINIMIZE_ATTEMPTS = 12
 STATELESS_SHARE = 0.8
 #: Hypothesis runs of the stateful phase at most (a new one starts after a "flaky" one).
 MAX_STATEFUL_SUITES = 8
+#: Tasks with a Timeout (TTL) shorter than this are not reused by later cases; in the stateful
+#: phase, shorter Timeouts are steered up to at least this (see ``_new_task``).
+LONG_LIVED_S = LONG_TTL
 #: Consecutive requests without any response before the target is declared gone.
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
+#: Besides its public API (``openapi.from_path``, ``as_strategy``, ``call``,
+#: ``validate_response``, ``as_state_machine``), this module uses a few schemathesis 4 modules
+#: that are not re-exported at the top level: ``generation.hypothesis.builder.create_test`` (the
+#: examples and coverage phases, as the pytest plugin builds them), ``specs.openapi.stateful
+#: .transition`` (one extra root rule), ``python.asgi.get_client``. Checked on 4.32.5.
+SUPPORTED_SCHEMATHESIS = "4."
 
 
 class FuzzTargetUnreachable(Exception):
@@ -63,6 +83,35 @@ class _TargetGone(BaseException):
     """The target stopped answering in the middle of the run."""
 
 
+@contextlib.contextmanager
+def _without_hypothesis_local_constants() -> Iterator[None]:
+    """Keep Hypothesis from mixing literals of the caller's own modules into generation.
+
+    Since 6.131 Hypothesis draws, now and then, integers and strings found in every "local"
+    module loaded at the time (anything outside the stdlib and site-packages), and gives up
+    parsing them after 100 ms. Which modules happen to be imported (``trc fuzz`` or ``trc run``,
+    pytest or not) and how busy the machine is would then change the cases a seed generates.
+    For the duration of a run it sees no local constants (a private Hypothesis hook; when it
+    is not there, nothing is patched).
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        empty = providers.Constants()
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def run_fuzz(options: FuzzOptions) -> FuzzOutcome:
     """Fuzz one target; see the module docstring. Raises ``FuzzTargetUnreachable``."""
     options.validate()
@@ -74,21 +123,19 @@ class CreationTracker:
 
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
-        self._seen: set[str] = set()
+        self._index: dict[str, int] = {}
         self.listeners: list[Any] = []
 
-    def add(self, workspace_sid: str, sid: str) -> None:
-        if sid in self._seen:
+    def add(self, workspace_sid: str, sid: str, task: dict[str, Any] | None = None) -> None:
+        if sid in self._index:
             return
-        self._seen.add(sid)
+        self._index[sid] = len(self.items)
         self.items.append((workspace_sid, sid))
         for listener in self.listeners:
-            listener(sid)
+            listener(sid, task or {})
 
     def index(self, sid: str) -> int | None:
-        if sid not in self._seen:
-            return None
-        return next(i for i, (_, s) in enumerate(self.items) if s == sid)
+        return self._index.get(sid)
 
     def observe(self, method: str, path: str, status: int, body: bytes | str | None) -> None:
         if method.upper() != "POST" or status != 201 or not body:
@@ -103,7 +150,7 @@ class CreationTracker:
         workspace = data.get("workspace_sid")
         if not isinstance(workspace, str):
             workspace = parts[2] if len(parts) > 2 else ""
-        self.add(workspace, data["sid"])
+        self.add(workspace, data["sid"], data)
 
 
 class CreationWatcher:
@@ -150,7 +197,9 @@ class _FuzzRun:
         )
         self.phase_deadline = self.stateless_deadline
         self.in_process = options.app is not None
-        self.base_url = IN_PROCESS_BASE_URL if self.in_process else str(options.base_url).rstrip("/")
+        self.base_url = (
+            IN_PROCESS_BASE_URL if self.in_process else str(options.base_url).rstrip("/")
+        )
         config = build_config(
             seed=options.seed,
             max_examples=options.max_examples,
@@ -158,12 +207,24 @@ class _FuzzRun:
             base_url=self.base_url,
             request_timeout_s=options.request_timeout_s,
         )
+        if not schemathesis.__version__.startswith(SUPPORTED_SCHEMATHESIS):
+            raise RuntimeError(
+                f"harness.fuzz needs schemathesis 4 (checked on 4.32.5), not "
+                f"{schemathesis.__version__}"
+            )
         self.schema = schemathesis.openapi.from_path(options.spec_path, config=config)
+        if options.operations is not None:
+            # The stateless phases see the selected operations only; the state machine is
+            # pruned separately (``_unselected_rules``).
+            self.schema = self.schema.include(operation_id=list(options.operations))
         self.schema_version = schemathesis.__version__
         self.tracker = CreationTracker()
-        self._client_cm: Any = None
         if self.in_process:
             self.schema.app = CreationWatcher(options.app, self.tracker)
+        # After the app is set: operations keep the app they were created with (probes use it).
+        self.operations = self._operations()
+        self._client_cm: Any = None
+        if self.in_process:
             self._client_cm = asgi.get_client(self.schema.app)
             self.session = self._client_cm.__enter__()
         else:
@@ -184,7 +245,7 @@ class _FuzzRun:
             worker_sids=tuple(options.worker_sids),
             tag=options.run_tag if options.tags_attributes else None,
         )
-        self.tracker.listeners.append(self.target.tasks.append)
+        self.tracker.listeners.append(self._new_task)
         self.steering = Steering(self.target, options.seed)
         self.collector = Collector(Redactor([options.auth_token]), self.in_process)
         self.cases: Counter[tuple[str, str, str]] = Counter()
@@ -195,7 +256,6 @@ class _FuzzRun:
         self._results: list[Any] = []
         self._transport_errors = 0
         self.flaky_suites = 0
-        self.operations = self._operations()
         self.schema.hooks.register_hook_with_name(self._after_validate, "after_validate")
         self.schema.hooks.register_hook_with_name(self._after_call, "after_call")
 
@@ -206,14 +266,22 @@ class _FuzzRun:
         failures: dict[str, str] = {}
         try:
             self._probe()
-            try:
-                self._run_phases()
-            except KeyboardInterrupt:
-                interrupted = True
-            except _TargetGone as exc:
-                self.warnings.append(f"the target stopped answering: {exc}")
-            with contextlib.suppress(_OutOfTime, _TargetGone):
-                self._minimize_findings()
+            gone = False
+            with _without_hypothesis_local_constants():
+                try:
+                    self._run_phases()
+                except KeyboardInterrupt:
+                    interrupted = True
+                except _TargetGone as exc:
+                    gone = True
+                    self.warnings.append(f"the target stopped answering: {exc}")
+            if not (interrupted or gone):
+                try:
+                    self._minimize_findings()
+                except (_OutOfTime, _TargetGone):
+                    pass
+                except KeyboardInterrupt:
+                    interrupted = True
         finally:
             deleted, failures = self._cleanup()
             if self._client_cm is not None:
@@ -232,9 +300,20 @@ class _FuzzRun:
             time_exhausted=self.time_exhausted,
             interrupted=interrupted,
             case_digests=self.digests,
-            warnings=self.warnings,
+            warnings=self.warnings + self._notes(),
             schemathesis_version=self.schema_version,
         )
+
+    def _notes(self) -> list[str]:
+        notes = []
+        if self.flaky_suites:
+            notes.append(
+                f"stateful: {self.flaky_suites} Hypothesis run(s) ended as 'flaky' (the server's "
+                "state changed under a replayed scenario) and were continued with a new seed"
+            )
+        if self.time_exhausted:
+            notes.append("the time budget ran out before every phase finished")
+        return notes
 
     def _operations(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -286,7 +365,10 @@ class _FuzzRun:
                 self._progress(phase, operation_id)
             if self.time_exhausted:
                 break
-        if "stateful" in self.options.phases:
+        if "stateful" in self.options.phases and "CreateTask" not in self.operations:
+            # Every link of the spec starts at CreateTask.
+            self.warnings.append("stateful phase skipped: it needs CreateTask among the operations")
+        elif "stateful" in self.options.phases:
             self.phase_deadline = self.deadline
             if self.deadline is None or time.monotonic() < self.deadline:
                 try:
@@ -302,8 +384,18 @@ class _FuzzRun:
             count = sum(n for (p, _, _), n in self.cases.items() if p == phase)
             self.options.progress(f"{phase:<9} {'(links)':<11} {count} case(s)")
         else:
-            count = sum(n for (p, o, _), n in self.cases.items() if p == phase and o == operation_id)
+            count = sum(
+                n for (p, o, _), n in self.cases.items() if p == phase and o == operation_id
+            )
             self.options.progress(f"{phase:<9} {operation_id:<11} {count} case(s)")
+
+    def _new_task(self, sid: str, task: dict[str, Any]) -> None:
+        # Only long-lived tasks go into the pool later cases draw Sids from: a task with a short
+        # Timeout expires (is canceled) at a moment that depends on how fast the run goes, and
+        # what a later case meets must depend on the seed alone.
+        timeout = task.get("timeout")
+        if not isinstance(timeout, int) or timeout >= LONG_LIVED_S:
+            self.target.tasks.append(sid)
 
     # -- hooks ------------------------------------------------------------------------------
     def _after_validate(self, context: Any, case: Any, response: Any, results: list[Any]) -> None:
@@ -319,8 +411,13 @@ class _FuzzRun:
             raise _OutOfTime
 
     def _placeholder(self, value: str) -> str:
+        """Server-assigned task SIDs and the run tag, as stable tokens (for case digests)."""
         index = self.tracker.index(value)
-        return value if index is None else f"<task:{index}>"
+        if index is not None:
+            return f"<task:{index}>"
+        if self.target.tag and self.target.tag in value:
+            return value.replace(self.target.tag, "<run-tag>")
+        return value
 
     def _excluded(self, operation_id: str, invalid_attributes: bool) -> list[Any]:
         from schemathesis.specs.openapi import checks as st_checks
@@ -350,7 +447,9 @@ class _FuzzRun:
         operation_id = case.operation.definition.raw.get("operationId", case.operation.label)
         meta = case.meta
         positive = meta is None or meta.generation.mode.is_positive
-        steered = self.steering.steer(case, stateful=stateful, positive=positive)
+        steered = self.steering.steer(
+            case, stateful=stateful, positive=positive, long_lived=phase == "stateful"
+        )
         mode = "positive" if positive and not steered.invalid_attributes else "negative"
         self.cases[(phase, operation_id, mode)] += 1
         self.digests.append(
@@ -367,7 +466,9 @@ class _FuzzRun:
         self._transport_errors = 0
         if recorder is not None:
             recorder.record_response(case_id=case.id, response=response)
-        results = self._validate(case, response, operation_id, phase, steered.invalid_attributes, recorder)
+        results = self._validate(
+            case, response, operation_id, phase, steered.invalid_attributes, recorder
+        )
         if 200 <= response.status_code < 300 and any(
             r.name == "ignored_auth" and r.failure is None for r in results
         ):
@@ -457,7 +558,9 @@ class _FuzzRun:
             from schemathesis.core.control import SkipTest
 
             if not isinstance(exc, SkipTest):
-                self.collector.error(f"{operation_id}.{phase}.error", f"{type(exc).__name__}: {exc}")
+                self.collector.error(
+                    f"{operation_id}.{phase}.error", f"{type(exc).__name__}: {exc}"
+                )
 
     def _explicit_test(self, operation: Any, phase: str, test: Any, settings: Any) -> Any:
         """The examples or coverage phase: schemathesis' own explicit cases for the operation."""
@@ -536,6 +639,10 @@ class _FuzzRun:
 
         for name, rule in extra_rules.items():
             setattr(FuzzStateMachine, name, rule)
+        for name in self._unselected_rules(base):
+            # schemathesis builds its machine from every operation, whatever the filter:
+            # shadow the rules that would call an operation the options left out.
+            setattr(FuzzStateMachine, name, None)
         FuzzStateMachine.root_rules = frozenset(base.root_rules) | extra_roots
         FuzzStateMachine._root_labels = frozenset(base._root_labels) | extra_labels
         scenarios = self.options.stateful_scenarios or self.options.max_examples
@@ -577,6 +684,24 @@ class _FuzzRun:
             self.collector.error("stateful.error", f"{type(exc).__name__}: {exc}")
         finally:
             release_state_machines(FuzzStateMachine)
+
+    def _unselected_rules(self, base: Any) -> list[str]:
+        if self.options.operations is None:
+            return []
+        from schemathesis.generation.stateful.state_machine import normalize_name
+
+        selected = {op.label for op in self.operations.values()}
+        everything = self.schema.clone(filter_set=type(self.schema.filter_set)())
+        left_out = [
+            normalize_name(result.ok().label)
+            for result in everything.get_all_operations()
+            if result.ok().label not in selected
+        ]
+        return [
+            name
+            for name in dir(base)
+            if "__" in name and any(name.endswith(f"__{label}") for label in left_out)
+        ]
 
     def _create_root_rule(self, base: Any) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
         """A scenario-starting rule for CreateTask, when schemathesis did not make one.
@@ -709,7 +834,9 @@ class _FuzzRun:
 
         url = self._url(f"/v1/Workspaces/{workspace_sid}/Tasks/{sid}")
         try:
-            response = self.session.delete(url, auth=self.auth, timeout=self.options.request_timeout_s)
+            response = self.session.delete(
+                url, auth=self.auth, timeout=self.options.request_timeout_s
+            )
         except requests.RequestException as exc:
             failures[sid] = f"{type(exc).__name__}: {exc}"
             return
@@ -740,9 +867,9 @@ class _FuzzRun:
                 break
             for task in data.get("tasks") or []:
                 if isinstance(task, dict) and isinstance(task.get("sid"), str):
-                    found.append((task.get("workspace_sid") or self.options.workspace_sid, task["sid"]))
+                    found.append(
+                        (task.get("workspace_sid") or self.options.workspace_sid, task["sid"])
+                    )
             url = (data.get("meta") or {}).get("next_page_url")
             params = None
         return found
-
-

@@ -36,6 +36,9 @@ from typing import Any
 FORM = "application/x-www-form-urlencoded"
 MAX_ATTRIBUTES = 4096
 INVALID_ATTRIBUTES_RATE = 1 / 6
+#: Timeout (TTL) bounds: the documented maximum, and what counts as long-lived here.
+MAX_TIMEOUT = 1_209_600
+LONG_TTL = 3600
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$")
 _ORDERING = re.compile(
@@ -140,14 +143,23 @@ class Steering:
         self.seed = seed
 
     # -- entry point ------------------------------------------------------------------------
-    def steer(self, case: Any, *, stateful: bool, positive: bool) -> Steered:
-        """Rewrite ``case`` in place (see the module docstring); returns what was done."""
+    def steer(
+        self, case: Any, *, stateful: bool, positive: bool, long_lived: bool = False
+    ) -> Steered:
+        """Rewrite ``case`` in place (see the module docstring); returns what was done.
+
+        ``stateful``: the case's path parameters came from a link (leave the Sid alone).
+        ``long_lived``: give created tasks a Timeout of at least an hour, so none expires in the
+        middle of a scenario (its outcome would then depend on the run's speed, not the seed).
+        """
         rng = random.Random(f"{self.seed}:{self._rng_digest(case)}")
         operation_id = case.operation.definition.raw.get("operationId", "")
         self._path(case, rng, stateful=stateful)
         invalid = False
         if operation_id == "CreateTask":
             invalid = self._create_body(case, rng, positive=positive)
+            if long_lived:
+                self._long_timeout(case, rng)
         elif operation_id == "UpdateTask":
             invalid = self._update_body(case, rng, positive=positive)
         elif operation_id == "ListTask":
@@ -162,11 +174,13 @@ class Steering:
         saved_path, saved_headers = case.path_parameters, case.headers
         try:
             object.__setattr__(
-                case, "path_parameters",
+                case,
+                "path_parameters",
                 {k: v for k, v in (saved_path or {}).items() if k != "Sid"},
             )
             object.__setattr__(
-                case, "headers",
+                case,
+                "headers",
                 {k: v for k, v in dict(saved_headers or {}).items() if k.lower() != "if-match"},
             )
             return case_digest(case)
@@ -223,14 +237,25 @@ class Steering:
             self._choose(body, "TaskQueueSid", target.queue_sids, rng)
         if isinstance(body.get("RoutingTarget"), str):
             self._choose(
-                body, "RoutingTarget",
-                target.worker_sids + target.queue_sids + target.workflow_sids, rng,
+                body,
+                "RoutingTarget",
+                target.worker_sids + target.queue_sids + target.workflow_sids,
+                rng,
             )
         if isinstance(body.get("TaskChannel"), str):
             self._choose(body, "TaskChannel", target.channels, rng)
         if isinstance(body.get("VirtualStartTime"), str) and _ISO.match(body["VirtualStartTime"]):
             body["VirtualStartTime"] = self._virtual_start_time(rng)
         return self._attributes(body, rng, positive=positive)
+
+    @staticmethod
+    def _long_timeout(case: Any, rng: random.Random) -> None:
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        timeout = body.get("Timeout")
+        if isinstance(timeout, int) and not isinstance(timeout, bool) and 1 <= timeout < LONG_TTL:
+            body["Timeout"] = rng.randint(LONG_TTL, MAX_TIMEOUT)
 
     def _update_body(self, case: Any, rng: random.Random, *, positive: bool) -> bool:
         body = self._form_body(case)

@@ -223,15 +223,29 @@ class ReferenceApp:
         raise not_found(f"The requested resource {request.url.path} was not found")
 
 
+class MethodNotAllowed(TwilioError):
+    """A 405 that knows which methods the resource does allow (sent as ``Allow``)."""
+
+    def __init__(self, request: Request, allowed: tuple[str, ...]) -> None:
+        super().__init__(
+            405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed for {request.url.path}"
+        )
+        self.allowed = allowed
+
+
 def _method_not_allowed(request: Request) -> TwilioError:
-    return TwilioError(
-        405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed for {request.url.path}"
-    )
+    route = request.scope.get("route")
+    allowed = getattr(route, "endpoint", None)
+    return MethodNotAllowed(request, ALLOWED.get(getattr(allowed, "__name__", ""), ()))
 
 
 async def _twilio_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TwilioError)
-    return exc.response(CHALLENGE if exc.status == 401 else None)
+    if exc.status == 401:
+        return exc.response(CHALLENGE)
+    if isinstance(exc, MethodNotAllowed) and exc.allowed:
+        return exc.response({"Allow": ", ".join(exc.allowed)})
+    return exc.response()
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -240,6 +254,17 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: What each endpoint answers; anything else is a 405 with this ``Allow`` header.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "tasks": ("GET", "POST"),
+    "task": ("GET", "POST", "DELETE"),
+    "reservations": ("GET",),
+    "reservation": ("GET", "POST"),
+    "workers": ("GET", "POST"),
+    "worker": ("GET", "POST", "DELETE"),
+    "activities": ("GET",),
+    "activity": ("GET",),
+}
 
 
 def create_app(config: ServerConfig | None = None) -> Starlette:

@@ -34,7 +34,7 @@ class SortKey:
 def parse_ordering(value: str | None) -> tuple[SortKey, ...]:
     """``Attribute:Order[,Attribute:Order]``; default ``DateCreated:asc``."""
     requested: list[tuple[str, bool]] = []
-    if value is not None and value.strip():
+    if value is not None:
         for part in value.split(","):
             attribute, sep, order = part.strip().partition(":")
             if not sep or attribute not in ORDER_COLUMNS or order not in ("asc", "desc"):

@@ -68,6 +68,23 @@ class Failure:
 
 
 @dataclass
+class FieldVerdict:
+    """How one response field of one exchange compared with the recorded answer (replay).
+
+    ``field`` is a path into the response: a body path such as ``assignment_status`` or
+    ``links.reservations``, or ``status`` / ``header:ETag``. ``verdict`` is one of
+    ``equal``, ``normalised-equal``, ``type-only``, ``missing``, ``extra``, ``different``.
+    """
+
+    operation: str
+    field: str
+    verdict: str
+    exchange: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+
+@dataclass
 class CaseRecord:
     id: str
     title: str
@@ -86,6 +103,8 @@ class CaseRecord:
     exchange_count: int = 0
     curl: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Per-field verdicts (replay); empty for runners that do not compare field by field.
+    fields: list[FieldVerdict] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

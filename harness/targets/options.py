@@ -10,22 +10,41 @@ import click
 from harness.targets.target import EMBEDDED
 
 
-def target_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def target_options(function: Callable[..., Any] | None = None, *, multiple: bool = False) -> Any:
+    """The shared target options. ``@target_options(multiple=True)`` makes ``--target`` and
+    ``--profile`` repeatable (tuples); ``trc run`` uses it for several targets in one run."""
+    if function is None:
+        return lambda f: target_options(f, multiple=multiple)
+    target_help = (
+        "Base URL of the server under test, or 'embedded' to start the reference "
+        "server on a free loopback port for this command, or cassette:PATH to answer "
+        "from a recording (trc record; no network)."
+    )
+    profile_help = (
+        "Target profile YAML (SIDs, names, timings, unsupported features; see "
+        "scenarios/README.md). 'reference' = the fixture of a `trc serve` instance. "
+        "Required for URL targets."
+    )
+    if multiple:
+        target_help += (
+            " Repeatable: [LABEL=]URL, [LABEL=]embedded or [LABEL=]embedded+fault:NAME[,NAME]; "
+            "the same cases run against each and the report shows them side by side."
+        )
+        profile_help += " Repeatable: FILE for every target, or LABEL=FILE for one."
     options = [
         click.option(
             "--target",
-            default=EMBEDDED,
+            default=(EMBEDDED,) if multiple else EMBEDDED,
             show_default=True,
-            metavar="URL|embedded",
-            help="Base URL of the server under test, or 'embedded' to start the reference "
-            "server on a free loopback port for this command. (cassette:PATH is reserved.)",
+            multiple=multiple,
+            metavar="URL|embedded|cassette:PATH",
+            help=target_help,
         ),
         click.option(
             "--profile",
+            multiple=multiple,
             metavar="FILE|reference",
-            help="Target profile YAML (SIDs, names, timings, unsupported features; see "
-            "scenarios/README.md). 'reference' = the fixture of a `trc serve` instance. "
-            "Required for URL targets.",
+            help=profile_help,
         ),
         click.option(
             "--account-sid",

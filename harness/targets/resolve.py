@@ -16,8 +16,10 @@ from harness.targets.profile import (
     profile_from_fixture,
 )
 from harness.targets.target import (
+    CASSETTE,
     EMBEDDED,
     Credentials,
+    TargetSpec,
     parse_target,
     refuse_live,
     resolve_credentials,
@@ -69,6 +71,9 @@ def check_options(options: TargetOptions) -> None:
     """Everything that can be judged without starting anything (raises TargetConfigError)."""
     spec = parse_target(options.target)
     refuse_live(spec, options.allow_live)
+    if spec.kind == CASSETTE:
+        _check_cassette(spec, options)
+        return
     if spec.kind != EMBEDDED and options.faults:
         raise TargetConfigError("--fault applies to the embedded target only")
     if spec.kind != EMBEDDED and options.profile is None:
@@ -78,11 +83,30 @@ def check_options(options: TargetOptions) -> None:
         )
 
 
+def _check_cassette(spec: TargetSpec, options: TargetOptions) -> None:
+    """``cassette:PATH``: the file must exist; faults and profiles come from the recording."""
+    if options.faults:
+        raise TargetConfigError("--fault applies to the embedded target only")
+    if options.profile is not None:
+        raise TargetConfigError(
+            "--profile does not apply to a cassette target (it uses the profile recorded in "
+            "the cassette)"
+        )
+    if not Path(str(spec.path)).is_file():
+        raise TargetConfigError(f"target {spec.name}: no such cassette file")
+
+
 @contextmanager
 def open_target(options: TargetOptions) -> Iterator[ReadyTarget]:
     """Yield a ready target; the embedded reference runs only inside the block."""
     check_options(options)
     spec = parse_target(options.target)
+    if spec.kind == CASSETTE:
+        from harness.replay.serve import cassette_target
+
+        with cassette_target(str(spec.path)) as ready:
+            yield ready
+        return
     profile = _profile(options)
     if spec.kind == EMBEDDED:
         with embedded_server(options.faults, options.retention_seconds) as server:

@@ -12,15 +12,22 @@ EMBEDDED = "embedded"
 TWILIO_SUFFIX = "twilio.com"
 
 
+CASSETTE = "cassette"
+
+
 @dataclass(frozen=True)
 class TargetSpec:
-    """What ``--target`` asked for: the embedded reference or a server at ``url``."""
+    """What ``--target`` asked for: the embedded reference, a server at ``url``, or a
+    recording served back (``cassette:PATH``, see ``harness.replay.serve``)."""
 
-    kind: str  # "embedded" | "url"
+    kind: str  # "embedded" | "url" | "cassette"
     url: str | None = None
+    path: str | None = None
 
     @property
     def name(self) -> str:
+        if self.kind == CASSETTE:
+            return f"{CASSETTE}:{self.path}"
         return EMBEDDED if self.kind == EMBEDDED else str(self.url)
 
 
@@ -34,11 +41,14 @@ def parse_target(text: str) -> TargetSpec:
     value = (text or EMBEDDED).strip()
     if value == EMBEDDED:
         return TargetSpec(EMBEDDED)
-    if value.startswith("cassette:"):
-        raise TargetConfigError(
-            f"target {value!r}: cassette targets are not supported yet "
-            "(use 'embedded' or an http(s):// URL)"
-        )
+    if value.startswith(CASSETTE + ":"):
+        path = value[len(CASSETTE) + 1 :].strip()
+        if not path:
+            raise TargetConfigError(
+                f"target {value!r}: name a cassette file, e.g. "
+                "cassette:cassettes/reference/smoke.yaml"
+            )
+        return TargetSpec(CASSETTE, path=path)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetConfigError(

@@ -59,7 +59,7 @@ def test_exit_1_against_a_broken_target(runner: CliRunner, tmp_path: Path) -> No
     ("args", "message"),
     [
         (["--target", "https://taskrouter.twilio.com", "--profile", "reference"], "--allow-live"),
-        (["--target", "cassette:cassettes/x.yaml"], "not supported yet"),
+        (["--target", "cassette:cassettes/x.yaml"], "no such cassette file"),
         (["--target", "http://127.0.0.1:9"], "needs --profile"),
         (["--profile", "/nonexistent/profile.yaml"], "no such file"),
         (["--phases", "fuzz"], "not supported yet"),

@@ -29,8 +29,8 @@ def test_parse_target() -> None:
     assert parse_target("").kind == "embedded"
     spec = parse_target("http://127.0.0.1:8080/")
     assert spec.kind == "url" and spec.url == "http://127.0.0.1:8080"
-    with pytest.raises(TargetConfigError, match="not supported yet"):
-        parse_target("cassette:cassettes/x.yaml")
+    cassette = parse_target("cassette:cassettes/x.yaml")
+    assert cassette.kind == "cassette" and cassette.path == "cassettes/x.yaml"
     with pytest.raises(TargetConfigError, match="expected 'embedded'"):
         parse_target("ftp://x")
 

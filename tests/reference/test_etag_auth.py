@@ -89,7 +89,11 @@ def test_wrong_method_is_405_20004(api: Api) -> None:
     assert_error(api.http.put(api.base, auth=api.auth), 405, 20004)
     sid = api.created()["sid"]
     assert_error(api.http.patch(f"{api.base}/{sid}", auth=api.auth), 405, 20004)
-    assert_error(api.http.delete(api.base, auth=api.auth), 405, 20004)
+    response = api.http.delete(api.base, auth=api.auth)
+    assert_error(response, 405, 20004)
+    assert response.headers["Allow"] == "GET, POST"
+    assert api.http.put(f"{api.base}/{sid}", auth=api.auth).headers["Allow"] == (
+        "GET, POST, DELETE")
 
 
 def test_unknown_path_is_404_with_error_body(api: Api) -> None:

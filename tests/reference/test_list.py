@@ -92,6 +92,7 @@ def test_lists_are_per_workspace(api: Api, multi: Api, population) -> None:
         ({"EvaluateTaskAttributes": "type == "}, "position"),
         ({"EvaluateTaskAttributes": "customer-value == 'gold'"}, "position"),
         ({"Ordering": "Priority"}, "Ordering"),
+        ({"Ordering": ""}, "Ordering"),
         ({"Ordering": "Priority:up"}, "Ordering"),
         ({"Ordering": "Age:asc"}, "Ordering"),
         ({"Ordering": "DateCreated:asc,VirtualStartTime:desc"}, "VirtualStartTime"),

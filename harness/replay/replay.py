@@ -1,0 +1,500 @@
+"""``trc replay``: send a recording's requests to a candidate, in order, and diff the answers.
+
+For every recorded interaction the replayer
+
+1. rewrites the request for the candidate (``Bindings``): base URL, SIDs learned so far
+   (profile SIDs by role, task SIDs from earlier answers), ``If-Match`` through the ETag of the
+   same task version, page tokens and whole ``next_page_url``s the candidate gave, friendly
+   names through the profiles, the recording's run tag replaced by this replay's tag, and
+   timestamps in the request moved by the time since the recording;
+2. keeps the recorded pacing: the think time between a response and the next request (a
+   ``wait:`` step, a poll interval) is slept again; a run of identical GETs of one step (an
+   ``eventually`` poll) is replayed as a poll: repeated until the candidate answers the final
+   recorded status or twice the recorded time has passed, then only the last answer is compared;
+3. sends it with the candidate's credentials in the recorded auth mode (default, wrong token,
+   none) through ``TargetClient`` (host pinning, 429 retries; EvaluateTaskAttributes paced
+   against live Twilio);
+4. compares status, required headers and every field (``Comparator``) and learns new bindings;
+5. tracks the tasks it creates (``RunGuard``, tagged with this replay's run tag) and deletes
+   them when the recorded scenario ends, and again at the end of the replay.
+
+One ``ReplayRecord`` (a ``CaseRecord``, phase ``replay``, category ``replay``) per recorded
+scenario, with one field row per exchange and field.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.replay.bindings import Bindings
+from harness.replay.cassette import (
+    AUTH_DEFAULT,
+    AUTH_NONE,
+    AUTH_OTHER,
+    AUTH_WRONG,
+    Cassette,
+    Interaction,
+    ScenarioEntry,
+    parse_text,
+)
+from harness.replay.compare import TASK_IN_PATH, CandidateAnswer, Comparator, FieldRow
+from harness.replay.pacing import TWILIO_EVALUATE_RATE, PacedTransport, Pacer
+from harness.replay.records import CATEGORY, PHASE, ReplayRecord, field_verdict
+from harness.results.curl import curl_command
+from harness.results.model import ClauseRef, Exchange, Failure, FieldVerdict, Status
+from harness.results.redact import Redactor
+from harness.results.runid import run_tag_for
+from harness.scenarios.recording import record_exchange
+from harness.scenarios.runner import RunServices, delete_owned
+from harness.scenarios.safety import RefusedRequest, RunGuard
+from harness.targets.client import ForeignHostError, TargetClient
+from harness.targets.resolve import ReadyTarget
+from harness.targets.target import is_twilio_host
+
+SKIP_HEADERS = frozenset(
+    {
+        "authorization",
+        "host",
+        "content-length",
+        "user-agent",
+        "accept-encoding",
+        "connection",
+        "cookie",
+        "proxy-authorization",
+    }
+)
+FORM = "application/x-www-form-urlencoded"
+MIN_THINK_S = 0.05
+MAX_KEPT_EXCHANGES = 10
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    age_tolerance: float = 10.0
+    #: sleep the recorded think time between a response and the next request
+    honour_waits: bool = True
+    #: EvaluateTaskAttributes requests per second; None: pace only against live Twilio
+    evaluate_rate: float | None = None
+    #: replay only these recorded scenario ids (None: all)
+    only: frozenset[str] | None = None
+
+
+@dataclass
+class _Sent:
+    request: httpx.Request | None
+    response: httpx.Response | None
+    error: str | None = None
+    refused: bool = False
+    attempts: int = 1
+
+
+@dataclass
+class ReplayStats:
+    exchanges: int = 0
+    requests: int = 0
+    skipped_interactions: int = 0
+    created: int = 0
+    deleted: int = 0
+    left: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Replayer:
+    def __init__(
+        self,
+        target: ReadyTarget,
+        cassette: Cassette,
+        run_id: str,
+        options: ReplayOptions | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.target = target
+        self.cassette = cassette
+        self.options = options or ReplayOptions()
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.run_tag = run_tag_for(run_id)
+        provenance = cassette.provenance
+        self.bindings = Bindings(
+            recorded_tag=provenance.run_tag,
+            replay_tag=self.run_tag,
+            recorded_base=provenance.base_url,
+            candidate_base=target.base_url,
+            time_shift=_time_shift(provenance.recorded_at),
+            recorded_at=_parse_time(provenance.recorded_at),
+        )
+        self.stats = ReplayStats()
+        conflicts = self.bindings.bind_profiles(provenance.profile, target.profile.data)
+        if conflicts:
+            self.stats.warnings.append(
+                "profile SIDs that cannot be mapped one-to-one: " + ", ".join(conflicts)
+            )
+        self.bindings.bind_account(provenance.account_sid, target.credentials.account_sid)
+        self.comparator = Comparator(
+            self.bindings,
+            provenance.base_url,
+            target.base_url,
+            age_tolerance=self.options.age_tolerance,
+        )
+        live = is_twilio_host(urlsplit(target.base_url).hostname)
+        rate = self.options.evaluate_rate or (TWILIO_EVALUATE_RATE if live else None)
+        if rate and transport is None:
+            transport = PacedTransport(httpx.HTTPTransport(), Pacer(rate=rate, sleep=sleep))
+        profile = target.profile
+        self.client = TargetClient(
+            target.base_url,
+            target.credentials,
+            timeout=profile.timeout_seconds,
+            max_retries_on_429=profile.max_retries_on_429,
+            transport=transport,
+            sleep=sleep,
+        )
+        self.redactor = Redactor([target.credentials.auth_token])
+        self.guard = RunGuard(self.run_tag)
+        self.services = RunServices(
+            client=self.client,
+            guard=self.guard,
+            profile=profile,
+            spec=None,
+            redactor=self.redactor,
+            sleep=sleep,
+        )
+
+    # -- the whole cassette -----------------------------------------------------------------
+    def run(
+        self,
+        on_start: Callable[[str], None] | None = None,
+        on_record: Callable[[ReplayRecord], None] | None = None,
+    ) -> list[ReplayRecord]:
+        records: list[ReplayRecord] = []
+        try:
+            for entry, interactions in self.cassette.scenario_groups():
+                if entry.id == "(run)":
+                    self.stats.skipped_interactions += len(interactions)
+                    continue
+                if self.options.only is not None and entry.id not in self.options.only:
+                    continue
+                if on_start:
+                    on_start(self.record_id(entry.id))
+                record = self.replay_scenario(entry, interactions)
+                records.append(record)
+                if on_record:
+                    on_record(record)
+        except KeyboardInterrupt as exc:
+            exc.records = records  # type: ignore[attr-defined]
+            raise
+        finally:
+            self.cleanup()
+        return records
+
+    def record_id(self, scenario_id: str) -> str:
+        return f"replay:{self.cassette.name}:{scenario_id}"
+
+    def cleanup(self) -> None:
+        delete_owned(self.services, None)
+        self.stats.created = self.guard.created_count
+        self.stats.deleted = self.guard.cleaned_count
+        self.stats.left = len(self.guard.live())
+
+    def close(self) -> None:
+        try:
+            self.cleanup()
+        finally:
+            self.client.close()
+
+    def __enter__(self) -> Replayer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one recorded scenario --------------------------------------------------------------
+    def replay_scenario(
+        self, entry: ScenarioEntry, interactions: list[Interaction]
+    ) -> ReplayRecord:
+        started = self.monotonic()
+        record = ReplayRecord(
+            id=self.record_id(entry.id),
+            title=f"Replay of {entry.id}: {entry.title}" if entry.title else entry.id,
+            category=CATEGORY,
+            phase=PHASE,
+            status=Status.PASS,
+            clauses=[ClauseRef(c, entry.strength) for c in entry.clauses],
+            strength=entry.strength,
+            tags=sorted({*entry.tags, "replay"}),
+            source=f"{self.cassette.path or self.cassette.name}#{interactions[0].index}",
+            note=f"recorded against {self.cassette.provenance.target_host} "
+            f"({'live Twilio' if self.cassette.provenance.live_twilio else 'not Twilio'}) "
+            f"on {self.cassette.provenance.recorded_at}; the scenario ended "
+            f"{entry.status or 'unknown'} when recorded",
+        )
+        gaps = sorted((set(entry.tags) | set(entry.requires)) & self.target.profile.unsupported)
+        if gaps:
+            record.status = Status.UNSUPPORTED
+            record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
+            return record
+        kept: list[Exchange] = []
+        failing: tuple[Exchange, str] | None = None
+        previous: Interaction | None = None
+        index = 0
+        while index < len(interactions):
+            interaction = interactions[index]
+            poll = _poll_run(interactions, index)
+            missing = self.bindings.unmapped_in(interaction.uri + (interaction.request_body or ""))
+            if missing:
+                record.status = Status.SKIPPED
+                record.reason = (
+                    f"exchange #{interaction.index}: the target profile has no counterpart for "
+                    f"{', '.join(missing)}"
+                )
+                break
+            if previous is not None:
+                self._think(previous, interaction)
+            sent = self._send_poll(poll) if len(poll) > 1 else self._send(interaction)
+            last = poll[-1]
+            self.stats.exchanges += 1
+            self.stats.requests += sent.attempts
+            record.exchange_count += sent.attempts
+            exchange = self._exchange(last, sent)
+            if sent.refused or sent.response is None:
+                kind = "error" if sent.refused else "fail"
+                row = FieldRow("response", "different", f"{last.status}", None, sent.error or "")
+                record.fields.append(self._row(last, row))
+                kept.append(exchange)
+                failing = failing or (exchange, "")
+                if record.status is Status.PASS or kind == "error":
+                    record.status = Status.ERROR if kind == "error" else Status.FAIL
+                    record.failure = record.failure or Failure(
+                        exchange.step,
+                        "response",
+                        last.status,
+                        None,
+                        f"exchange #{last.index} {last.operation} (step {last.step!r}): "
+                        f"{sent.error}",
+                    )
+                previous = last
+                index += len(poll)
+                continue
+            rows = self.comparator.exchange(last, _answer(sent.response))
+            self._observe(last, sent)
+            if len(poll) > 1 and sent.attempts != len(poll):
+                record.warnings.append(
+                    f"exchange #{last.index}: polled {sent.attempts} time(s) (recorded {len(poll)})"
+                )
+            for row in rows:
+                record.fields.append(self._row(last, row))
+            bad = [row for row in rows if not row.matches]
+            if bad:
+                kept.append(exchange)
+                if record.failure is None:
+                    first = bad[0]
+                    record.status = Status.FAIL
+                    record.failure = Failure(
+                        exchange.step,
+                        f"{last.operation} {first.field}",
+                        first.recorded,
+                        first.candidate,
+                        _message(last, first, len(bad)),
+                    )
+                    failing = (exchange, "")
+            previous = last
+            index += len(poll)
+        self._cleanup_case(entry.id, record)
+        record.duration_s = round(self.monotonic() - started, 3)
+        if record.status.is_problem:
+            record.exchanges = kept[:MAX_KEPT_EXCHANGES]
+            if failing is not None:
+                record.curl = curl_command(failing[0].request, _curl_auth(failing[0]))
+        return record
+
+    # -- sending ----------------------------------------------------------------------------
+    def _build(self, interaction: Interaction) -> httpx.Request:
+        bindings = self.bindings
+        url = bindings.url(interaction.uri)
+        task = _task(interaction.path)
+        headers: list[tuple[str, str]] = []
+        content_type = ""
+        for name, values in interaction.request_headers.items():
+            lower = name.lower()
+            if lower in SKIP_HEADERS or not values:
+                continue
+            value = values[0]
+            if lower in ("if-match", "if-none-match"):
+                value = bindings.if_match(task, value)
+            if lower == "content-type":
+                content_type = value.split(";")[0].strip().lower()
+            headers.append((name, value))
+        body = interaction.request_body
+        if body:
+            body = bindings.form(body) if content_type == FORM else bindings.raw(body)
+        auth = {AUTH_DEFAULT: "default", AUTH_WRONG: "wrong", AUTH_NONE: "none"}.get(
+            interaction.auth, "none"
+        )
+        if interaction.auth == AUTH_OTHER:
+            # The recorded value was a scenario's literal header and is not kept: send the
+            # marker instead (not valid credentials either way).
+            marker = interaction.request_header("authorization") or "<redacted>"
+            headers.append(("Authorization", marker))
+        return self.client.build(interaction.method, url, body=body, headers=headers, auth=auth)
+
+    def _send(self, interaction: Interaction) -> _Sent:
+        try:
+            request = self._build(interaction)
+        except ForeignHostError as exc:
+            return _Sent(None, None, str(exc), refused=True)
+        try:
+            self.guard.check(request.method, request.url.path, foreign_ok=True)
+        except RefusedRequest as exc:
+            return _Sent(request, None, str(exc), refused=True)
+        try:
+            response = self.client.send(request)
+        except httpx.TransportError as exc:
+            return _Sent(request, None, f"no response: {type(exc).__name__}: {exc}")
+        return _Sent(request, response)
+
+    def _send_poll(self, poll: list[Interaction]) -> _Sent:
+        final = poll[-1]
+        span = max(0.0, (final.at or 0.0) - (poll[0].at or 0.0))
+        interval = _interval(poll)
+        deadline = self.monotonic() + max(2 * span, span + 10.0)
+        attempts = 0
+        while True:
+            sent = self._send(final)
+            attempts += 1
+            if sent.response is None or self.comparator.trial(final, _answer(sent.response)):
+                break
+            if self.monotonic() >= deadline:
+                break
+            self.sleep(interval)
+        sent.attempts = attempts
+        return sent
+
+    def _think(self, previous: Interaction, current: Interaction) -> None:
+        if not self.options.honour_waits or None in (previous.at, previous.took, current.at):
+            return
+        think = current.at - (previous.at + previous.took)  # type: ignore[operator]
+        if think > MIN_THINK_S:
+            self.sleep(think)
+
+    def _observe(self, interaction: Interaction, sent: _Sent) -> None:
+        assert sent.request is not None and sent.response is not None
+        path = sent.request.url.path
+        status = sent.response.status_code
+        document = parse_text(sent.response.text)
+        self.guard.observe(sent.request.method, path, status, document, self.run_tag)
+        if sent.request.method == "DELETE" and status in (204, 404):
+            sid = _task(path)
+            if sid and sid in {t.sid for t in self.guard.live()}:
+                self.guard.forget(sid, deleted=status == 204)
+
+    def _cleanup_case(self, scenario_id: str, record: ReplayRecord) -> None:
+        _, failed = delete_owned(self.services, self.run_tag)
+        if failed:
+            record.warnings.append(f"cleanup could not delete {failed} task(s) of this replay")
+
+    # -- records ----------------------------------------------------------------------------
+    def _exchange(self, interaction: Interaction, sent: _Sent) -> Exchange:
+        step = f"#{interaction.index} {interaction.step or ''}".strip()
+        if sent.request is None:
+            from harness.results.model import RecordedRequest
+
+            return Exchange(
+                step, RecordedRequest(interaction.method, "", {}), None, 0.0, sent.error
+            )
+        return record_exchange(step, sent.request, sent.response, self.redactor, 0.0, sent.error)
+
+    def _row(self, interaction: Interaction, row: FieldRow) -> FieldVerdict:
+        exchange = f"#{interaction.index} {interaction.step or ''}".strip()
+        if row.matches:
+            return field_verdict(interaction.operation, row.field, row.verdict, exchange)
+        return field_verdict(
+            interaction.operation,
+            row.field,
+            row.verdict,
+            exchange,
+            row.recorded,
+            row.candidate,
+            row.detail,
+        )
+
+
+def _answer(response: httpx.Response) -> CandidateAnswer:
+    return CandidateAnswer(
+        response.status_code,
+        {k.lower(): v for k, v in response.headers.items()},
+        response.text,
+    )
+
+
+def _poll_run(interactions: list[Interaction], start: int) -> list[Interaction]:
+    """The run of identical GETs of one step starting at ``start`` (an ``eventually`` poll)."""
+    first = interactions[start]
+    run = [first]
+    if first.method != "GET":
+        return run
+    for other in interactions[start + 1 :]:
+        if (other.method, other.uri, other.auth, other.step, other.request_body) != (
+            first.method,
+            first.uri,
+            first.auth,
+            first.step,
+            first.request_body,
+        ):
+            break
+        run.append(other)
+    return run
+
+
+def _interval(poll: list[Interaction]) -> float:
+    gaps = [
+        b.at - (a.at + a.took)
+        for a, b in itertools.pairwise(poll)
+        if a.at is not None and a.took is not None and b.at is not None
+    ]
+    return max(0.1, min(gaps) if gaps else 0.5)
+
+
+def _task(path: str) -> str | None:
+    match = TASK_IN_PATH.search(path)
+    return match.group(1) if match else None
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _time_shift(recorded_at: str) -> timedelta:
+    moment = _parse_time(recorded_at)
+    return datetime.now(UTC) - moment if moment else timedelta()
+
+
+def _message(interaction: Interaction, row: FieldRow, count: int) -> str:
+    text = (
+        f"exchange #{interaction.index} {interaction.operation} "
+        f"(step {interaction.step!r}): {row.field} {row.verdict}: "
+        f"recorded {row.recorded!r}, candidate {row.candidate!r}"
+    )
+    if row.detail:
+        text += f" ({row.detail})"
+    if count > 1:
+        text += f"; {count - 1} more field(s) differ in this exchange"
+    return text
+
+
+def _curl_auth(exchange: Exchange) -> str:
+    header = next(
+        (v for k, v in exchange.request.headers.items() if k.lower() == "authorization"), None
+    )
+    return "none" if header is None else "default"

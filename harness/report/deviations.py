@@ -1,0 +1,189 @@
+"""Expected deviations (``--expect-deviations FILE``): known, accepted differences per target.
+
+The file (YAML)::
+
+    version: 1
+    deviations:
+      - case: smoke.etag-if-match            # a case id (glob patterns allowed: smoke.etag-*)
+        reason: ETags land in release 2 (#41)
+      - clause: task.auth.unauthorized       # or a clause id (glob allowed): every case citing it
+        reason: we answer 403, see ADR-7
+        targets: [staging]                   # optional: target labels (globs); default: all
+
+A failing (or erroring) case that an entry matches is an *expected deviation*: it is shown as
+such, with the reason, and does not fail the gate's conformance or regression check. It still
+costs score points. An entry whose matching cases all pass now is flagged ``now-passes`` (time
+to remove it); one that matched no case at all is flagged ``unmatched``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROBLEMS = ("fail", "error")
+
+
+class DeviationFileError(ValueError):
+    """The deviations file cannot be used (names the file, the entry and the field)."""
+
+
+@dataclass(frozen=True)
+class Deviation:
+    index: int
+    kind: str  # "case" | "clause"
+    pattern: str
+    reason: str
+    targets: tuple[str, ...] = ()
+
+    def applies_to_target(self, label: str) -> bool:
+        return not self.targets or any(fnmatch.fnmatchcase(label, t) for t in self.targets)
+
+    def matches(self, case: Mapping[str, Any]) -> bool:
+        if self.kind == "case":
+            return fnmatch.fnmatchcase(str(case["id"]), self.pattern)
+        return any(fnmatch.fnmatchcase(c["id"], self.pattern) for c in case.get("clauses") or [])
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}: {self.pattern}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "kind": self.kind,
+            "pattern": self.pattern,
+            "reason": self.reason,
+            "targets": list(self.targets),
+        }
+
+
+def load_deviations(path: Path) -> list[Deviation]:
+    where = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DeviationFileError(f"{where}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DeviationFileError(f"{where}: not valid YAML: {exc}") from None
+    if document is None:
+        return []
+    if isinstance(document, list):
+        entries: Any = document
+    elif isinstance(document, dict):
+        version = document.get("version", 1)
+        if version != 1:
+            raise DeviationFileError(f"{where}: version: expected 1, got {version!r}")
+        unknown = sorted(set(document) - {"version", "deviations"})
+        if unknown:
+            raise DeviationFileError(
+                f"{where}: {unknown[0]}: unknown key (allowed: version, deviations)"
+            )
+        entries = document.get("deviations") or []
+    else:
+        raise DeviationFileError(f"{where}: expected a mapping with a 'deviations' list")
+    if not isinstance(entries, list):
+        raise DeviationFileError(f"{where}: deviations: expected a list")
+    return [_entry(where, i, e) for i, e in enumerate(entries)]
+
+
+def _entry(where: str, index: int, entry: Any) -> Deviation:
+    at = f"{where}: deviations[{index}]"
+    if not isinstance(entry, dict):
+        raise DeviationFileError(f"{at}: expected a mapping with case or clause, and reason")
+    unknown = sorted(set(entry) - {"case", "clause", "reason", "target", "targets"})
+    if unknown:
+        raise DeviationFileError(
+            f"{at}.{unknown[0]}: unknown key (allowed: case, clause, reason, targets)"
+        )
+    kinds = [k for k in ("case", "clause") if k in entry]
+    if len(kinds) != 1:
+        raise DeviationFileError(f"{at}: give exactly one of case or clause")
+    kind = kinds[0]
+    pattern = entry[kind]
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise DeviationFileError(f"{at}.{kind}: expected a non-empty string")
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise DeviationFileError(f"{at}.reason: required (say why the deviation is accepted)")
+    raw = entry.get("targets", entry.get("target", []))
+    targets = [raw] if isinstance(raw, str) else raw
+    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
+        raise DeviationFileError(f"{at}.targets: expected a target label or a list of them")
+    return Deviation(index, kind, pattern.strip(), reason.strip(), tuple(targets))
+
+
+def apply_deviations(
+    deviations: Iterable[Deviation],
+    cases: list[dict[str, Any]],
+    labels: Iterable[str],
+    source: str | None = None,
+) -> dict[str, Any]:
+    """Mark matching failing cases (``case["expected_deviation"]``); return the summary block."""
+    deviations = list(deviations)
+    for case in cases:
+        case["expected_deviation"] = None
+        if case["status"] not in PROBLEMS:
+            continue
+        for deviation in deviations:
+            if deviation.applies_to_target(case["target"]) and deviation.matches(case):
+                case["expected_deviation"] = {
+                    "entry": deviation.index,
+                    "match": deviation.label,
+                    "reason": deviation.reason,
+                }
+                break
+    entries = []
+    for deviation in deviations:
+        per_target = []
+        for label in labels:
+            if not deviation.applies_to_target(label):
+                continue
+            matched = [c for c in cases if c["target"] == label and deviation.matches(c)]
+            failing = [c["id"] for c in matched if c["status"] in PROBLEMS]
+            passing = [c["id"] for c in matched if c["status"] == "pass"]
+            if not matched:
+                state = "unmatched"
+            elif failing:
+                state = "active"
+            elif passing:
+                state = "now-passes"
+            else:
+                state = "not-run"
+            per_target.append(
+                {"target": label, "state": state, "failing": failing, "passing": passing}
+            )
+        entries.append({**deviation.to_dict(), "per_target": per_target})
+    stale = [
+        {
+            "entry": e["index"],
+            "match": f"{e['kind']}: {e['pattern']}",
+            "target": t["target"],
+            "passing": t["passing"],
+        }
+        for e in entries
+        for t in e["per_target"]
+        if t["state"] == "now-passes"
+    ]
+    unmatched = [
+        {"entry": e["index"], "match": f"{e['kind']}: {e['pattern']}", "target": t["target"]}
+        for e in entries
+        for t in e["per_target"]
+        if t["state"] == "unmatched"
+    ]
+    return {
+        "file": source,
+        "entries": entries,
+        "expected": [
+            {"target": c["target"], "id": c["id"], **c["expected_deviation"]}
+            for c in cases
+            if c.get("expected_deviation")
+        ],
+        "stale": stale,
+        "unmatched": unmatched,
+    }

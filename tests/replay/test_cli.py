@@ -1,0 +1,93 @@
+"""``trc record`` and ``trc replay``: options, exit codes, what they print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+from harness.replay.cassette import load_cassette
+from tests.replay.support import SESSION
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "session.yaml"
+    result = CliRunner().invoke(main, ["record", "--scenarios", str(SESSION), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "24 exchange(s) from 2 scenario(s)" in result.output
+    return out
+
+
+def test_record_refuses_to_overwrite_without_force(recorded: Path) -> None:
+    args = ["record", "--scenarios", str(SESSION), "--out", str(recorded), "-k", "errors"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "--force" in result.output
+    result = CliRunner().invoke(
+        main,
+        [
+            *args[:-2],
+            "--out",
+            str(recorded.with_name("e.yaml")),
+            "-k",
+            "errors",
+            "--redact-account",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    cassette = load_cassette(recorded.with_name("e.yaml"))
+    assert [s.id for s in cassette.provenance.scenarios] == ["replaytest.errors"]
+    assert "account-sid" in cassette.provenance.redactions
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["record", "--out", "x.yaml", "--target", "cassette:x.yaml"], "needs a server"),
+        (["record", "--out", "x.yaml", "-k", "nothing-matches-this"], "no scenarios selected"),
+        (
+            [
+                "record",
+                "--out",
+                "x.yaml",
+                "--target",
+                "https://taskrouter.twilio.com",
+                "--profile",
+                "reference",
+            ],
+            "--allow-live",
+        ),
+        (["replay", "/nonexistent/cassette.yaml"], "no such file"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_plain_vcrpy_cassette_is_refused(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("interactions: []\nversion: 1\n")
+    result = CliRunner().invoke(main, ["replay", str(plain)])
+    assert result.exit_code == 2 and "no 'trc' provenance block" in result.output
+
+
+def test_replay_exit_codes_and_output(recorded: Path, tmp_path: Path) -> None:
+    clean = CliRunner().invoke(main, ["replay", str(recorded), "--report-dir", str(tmp_path)])
+    assert clean.exit_code == 0, clean.output
+    assert "0 difference(s)" in clean.output and "2 pass" in clean.output
+    faulty = CliRunner().invoke(
+        main, ["replay", str(recorded), "--fault", "priority-as-string", "-k", "session"]
+    )
+    assert faulty.exit_code == 1, faulty.output
+    assert "CreateTask priority: different" in faulty.output
+    assert "differences by operation × field" in faulty.output
+    results = json.loads((tmp_path / "latest" / "results.json").read_text())
+    cases = results["cases"]
+    assert {c["phase"] for c in cases} == {"replay"} and len(cases) == 2
+    assert all(c["fields"] for c in cases)
+    assert {"operation", "field", "verdict", "exchange"} <= set(cases[0]["fields"][0])

@@ -1,0 +1,134 @@
+"""Operations from exchanges and scenario steps; operation x feature and x field matrices."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.report.matrix import feature_matrix, feature_of, field_matrix
+from harness.report.operations import case_operations, operation_of, scenario_operations
+from harness.results.model import FieldVerdict, Status
+from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
+from tests.report.helpers import WS, document, failing_record, record
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "operation"),
+    [
+        ("POST", f"http://h/v1/Workspaces/{WS}/Tasks", "CreateTask"),
+        ("GET", f"http://h/v1/Workspaces/{WS}/Tasks?PageSize=1", "ListTask"),
+        ("GET", f"/v1/Workspaces/{WS}/Tasks/WT1", "FetchTask"),
+        ("POST", "/v1/Workspaces/{ws}/Tasks/{task_sid}", "UpdateTask"),
+        ("DELETE", f"/v1/Workspaces/{WS}/Tasks/WT1", "DeleteTask"),
+        ("PUT", f"/v1/Workspaces/{WS}/Tasks/WT1", "Support"),
+        ("GET", f"/v1/Workspaces/{WS}/Workers", "Support"),
+        ("POST", f"/v1/Workspaces/{WS}/Tasks/WT1/Reservations/WR1", "Support"),
+    ],
+)
+def test_operation_of(method: str, url: str, operation: str) -> None:
+    assert operation_of(method, url) == operation
+
+
+def test_scenario_operations_from_the_smoke_library() -> None:
+    clauses, _ = load_clause_registry()
+    ops = {s.id: scenario_operations(s) for s in discover(DEFAULT_SCENARIOS / "smoke", clauses)}
+    assert ops == {
+        "smoke.auth-required": ["ListTask"],
+        "smoke.create-fetch-delete": ["CreateTask", "FetchTask", "DeleteTask"],
+        "smoke.etag-if-match": ["CreateTask", "FetchTask", "UpdateTask"],
+        "smoke.list-filtered-by-run-tag": ["CreateTask", "ListTask"],
+    }
+
+
+def test_a_failure_is_attributed_to_the_operation_of_its_failing_step() -> None:
+    data = failing_record().to_dict()
+    ops = case_operations(data, ["CreateTask", "FetchTask", "UpdateTask"])
+    assert ops == [
+        {"operation": "CreateTask", "status": "pass"},
+        {"operation": "UpdateTask", "status": "fail"},
+    ]
+    passing = record("x", Status.PASS).to_dict()
+    assert case_operations(passing, ["CreateTask", "ListTask"]) == [
+        {"operation": "CreateTask", "status": "pass"},
+        {"operation": "ListTask", "status": "pass"},
+    ]
+    fuzz = record("fuzz.FetchTask.not_a_server_error", Status.FAIL, phase="fuzz").to_dict()
+    assert case_operations(fuzz) == [{"operation": "FetchTask", "status": "fail"}]
+    unsupported = record("u", Status.UNSUPPORTED).to_dict()
+    assert case_operations(unsupported) == [{"operation": "Support", "status": "unsupported"}]
+
+
+def test_feature_column_of_a_case() -> None:
+    clauses = {"task.etag.x": {"category": "etag"}, "task.schema.x": {"category": "schema"}}
+    base = {"phase": "scenarios", "category": "smoke", "tags": ["smoke"], "clauses": []}
+    assert feature_of({**base, "category": "paging"}, clauses) == "paging"
+    assert feature_of({**base, "tags": ["smoke", "auth"]}, clauses) == "auth"
+    assert feature_of({**base, "clauses": [{"id": "task.etag.x"}]}, clauses) == "etag"
+    assert feature_of({**base, "clauses": [{"id": "task.schema.x"}]}, clauses) == "smoke"
+    assert feature_of({**base, "phase": "fuzz", "category": "fuzz"}, clauses) == "fuzz"
+
+
+def test_feature_matrix_cells() -> None:
+    doc = document(
+        {
+            "t": [
+                failing_record("etag.stale"),
+                record("etag.ok", Status.PASS, category="etag"),
+                record("life", Status.UNSUPPORTED),
+            ]
+        },
+    )
+    matrix = doc["targets"][0]["matrix"]
+    assert matrix["columns"][:11] == [
+        "lifecycle",
+        "filtering",
+        "ordering",
+        "paging",
+        "etag",
+        "validation",
+        "auth",
+        "retention",
+        "workforce",
+        "fuzz",
+        "replay",
+    ]
+    update = matrix["cells"]["UpdateTask"]["etag"]
+    assert (update["fail"], update["cases"], update["state"]) == (1, 1, "fail")
+    create = matrix["cells"]["CreateTask"]["etag"]
+    assert (create["pass"], create["state"]) == (1, "pass")  # the failing case's create held
+    assert matrix["cells"]["Support"]["lifecycle"]["state"] == "unsupported"
+    assert matrix["cells"]["Support"]["etag"]["state"] == "pass"  # etag.ok: no exchanges, no hint
+    assert feature_matrix([])["rows"] == [
+        "CreateTask",
+        "FetchTask",
+        "ListTask",
+        "UpdateTask",
+        "DeleteTask",
+    ]
+
+
+def test_field_matrix_from_replay_verdicts() -> None:
+    replayed = record(
+        "replay:smoke:smoke.create",
+        Status.FAIL,
+        category="replay",
+        phase="replay",
+        fields=[
+            FieldVerdict("CreateTask", "sid", "normalised-equal"),
+            FieldVerdict("CreateTask", "assignment_status", "equal"),
+            FieldVerdict("CreateTask", "header:ETag", "missing", "create", '"1"', None),
+            FieldVerdict("FetchTask", "priority", "type-only", "fetch", 1, "1"),
+        ],
+    )
+    doc = document({"t": [replayed]})
+    fm = doc["targets"][0]["field_matrix"]
+    assert fm["rows"] == ["CreateTask", "FetchTask"]
+    assert fm["columns"] == ["sid", "assignment_status", "header:ETag", "priority"]
+    states = {(r, c): fm["cells"][r][c]["state"] for r in fm["rows"] for c in fm["columns"]}
+    assert states[("CreateTask", "sid")] == "pass"
+    assert states[("CreateTask", "header:ETag")] == "fail"
+    assert states[("FetchTask", "priority")] == "partial"
+    assert states[("FetchTask", "sid")] == "none"
+    case = doc["cases"][0]
+    assert case["feature"] == "replay"
+    assert {o["operation"] for o in case["operations"]} == {"CreateTask", "FetchTask"}
+    assert field_matrix([{"fields": []}]) is None
