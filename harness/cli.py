@@ -9,6 +9,7 @@ from harness.commands.record import record_command
 from harness.commands.replay import replay_command
 from harness.commands.report import report_group
 from harness.commands.rerun import rerun_command
+from harness.commands.fuzz import fuzz_command
 from harness.commands.run import run_command
 from harness.commands.serve import fixture_command, serve_command
 from harness.commands.sweep import sweep_command
@@ -21,6 +22,7 @@ def main() -> None:
 
 
 main.add_command(run_command)
+main.add_command(fuzz_command)
 main.add_command(sweep_command)
 main.add_command(serve_command)
 main.add_command(fixture_command)

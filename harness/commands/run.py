@@ -311,9 +311,10 @@ def gate_options(function: Any) -> Any:
 @click.option(
     "--phases",
     default=None,
+    envvar="TRC_PHASES",
     metavar="LIST",
-    help="Comma-separated phases to run (scenarios, fuzz, replay). Default: every available "
-    "phase; the report lists the unavailable ones.",
+    help="Comma-separated phases to run (scenarios, fuzz, replay). Default: $TRC_PHASES, or "
+    "every available phase; the report lists the unavailable ones.",
 )
 @click.option(
     "--spec",

@@ -23,6 +23,7 @@ credentials from ``$TWILIO_ACCOUNT_SID`` / ``$TWILIO_AUTH_TOKEN``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -104,9 +105,46 @@ CHECK_SCOPE: dict[str, str] = {
 }
 
 
-def failure_signature(failure: Any) -> str:
+_SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_COMPONENT = re.compile(r"parameters? `([^`]+)`|in body - (\w+)")
+
+
+def failure_signature(failure: Any, response: Any = None) -> str:
+    """The failure class and schemathesis' own key, refined for the two data checks.
+
+    ``RejectedPositiveData`` (key: the status) also gets the server's error message with values
+    masked, and ``AcceptedNegativeData`` the parameter(s) that made the data invalid, so that
+    "Page too large" and "Ordering rejected" stay two findings, not one per status code.
+    """
+    name = type(failure).__name__
     key = getattr(failure, "_unique_key", "")
-    return f"{type(failure).__name__}:{key}" if key else type(failure).__name__
+    signature = f"{name}:{key}" if key else name
+    if name == "RejectedPositiveData" and response is not None:
+        message = _error_message(response)
+        if message:
+            signature += ":" + _mask(message)
+    elif name == "AcceptedNegativeData":
+        parts = sorted({a or b for a, b in _COMPONENT.findall(str(failure.message))})
+        if parts:
+            signature += ":" + ",".join(parts)
+    return signature
+
+
+def _error_message(response: Any) -> str | None:
+    try:
+        data = json.loads(response.content or b"")
+    except (ValueError, TypeError):
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else None
+
+
+def _mask(text: str) -> str:
+    text = _SID.sub("<sid>", text)
+    text = _QUOTED.sub("<v>", text)
+    return _NUMBER.sub("<n>", text)[:120]
 
 
 @dataclass
@@ -172,7 +210,7 @@ class Collector:
             if result.failure is None:
                 continue
             tally.failures += 1
-            signature = failure_signature(result.failure)
+            signature = failure_signature(result.failure, response)
             failed.append((result.name, signature))
             steps = [self.step(label, c, r) for label, c, r in (history or [])]
             steps.append(self.step(f"{phase} {operation}", case, response))

@@ -671,6 +671,15 @@ class _FuzzRun:
                 try:
                     run_state_machine_as_test(FuzzStateMachine, settings=settings)
                     break
+                except hypothesis.errors.InvalidDefinition as exc:
+                    if "No progress can be made" not in str(exc):
+                        raise
+                    # Every rule's precondition is False (schemathesis caps how often each link
+                    # is followed; with few operations selected, all caps can be reached).
+                    self.warnings.append(
+                        "stateful: scenarios stopped early, no link could be followed any more"
+                    )
+                    break
                 except hypothesis.errors.Flaky:
                     # Hypothesis replays choice prefixes; against a stateful server the same
                     # choices can meet a different state (a task an earlier scenario deleted)
@@ -765,7 +774,7 @@ class _FuzzRun:
             if any(
                 r.name == finding.check
                 and r.failure is not None
-                and failure_signature(r.failure) == finding.signature
+                and failure_signature(r.failure, response) == finding.signature
                 for r in results
             ):
                 case = trial

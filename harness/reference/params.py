@@ -94,7 +94,7 @@ def parse_bool(name: str, value: str) -> bool:
 
 def parse_statuses(values: list[str]) -> list[str]:
     """``AssignmentStatus`` as repeated keys and/or comma lists."""
-    statuses = [s.strip() for value in values for s in value.split(",") if s.strip()]
+    statuses = [s.strip() for value in values for s in value.split(",")]
     for status in statuses:
         if status not in STATUSES:
             raise bad_request(

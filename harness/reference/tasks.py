@@ -382,8 +382,8 @@ class TaskService:
         if ordering_text:
             filters.append(("Ordering", ordering_text))
         page_size = _optional_int(params, "PageSize", 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
-        if params.one("Page") is not None:
-            _optional_int(params, "Page", 0, 2**31 - 1)
+        if params.one("Page") is not None:  # client state only; any integer >= 0
+            _optional_int(params, "Page", 0, 10**30)
 
         raw_token = params.one("PageToken")
         token = PageToken.decode(raw_token, len(keys)) if raw_token else None

@@ -8,10 +8,11 @@ How the pieces fit, with no change to the engine:
   keeps vcrpy from writing anything itself: the cassette is written by ``Cassette.write``
   after the provenance is added and a final secret scan passes.
 * ``ScenarioEngine(transport=...)`` receives a ``LabellingTransport`` (around an optional
-  ``PacedTransport`` around an ``httpx.HTTPTransport``) that tags each new vcrpy interaction
-  with the scenario running; a ``CaseRun`` subclass names the step (``_keep`` is called with
-  every exchange the case makes). The engine's own per-case and per-run cleanup requests are
-  recorded too, labelled ``(cleanup)`` and ``(run cleanup)``.
+  ``PacedTransport`` around an ``httpx.HTTPTransport``) that labels every request with the
+  scenario running and its send time; the i-th label is the i-th vcrpy interaction. A
+  ``CaseRun`` subclass names the step (its ``_keep`` sees every exchange the case makes).
+  The engine's own per-case and per-run cleanup requests are recorded too, labelled
+  ``(cleanup)`` and ``(run cleanup)``.
 * Tagging, refusal of foreign tasks and cleanup are the engine's, exactly as for ``trc run``.
 """
 
@@ -97,33 +98,32 @@ class _Label:
 
 
 class Labeller:
-    """Which scenario and step produced each vcrpy interaction (by index), and when."""
+    """Which scenario and step sent each request, and when - one label per request, in order.
 
-    def __init__(
-        self, interactions: Callable[[], int], clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._count = interactions
+    Every request that reaches the transport becomes exactly one vcrpy interaction (record
+    mode ``all``, nothing filtered out), so the i-th label belongs to the i-th interaction
+    whatever layer of httpx the installed vcrpy patches."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._start = clock()
-        self.labels: dict[int, _Label] = {}
-        self._pending: list[int] = []
+        self.labels: list[_Label] = []
+        self._pending: list[_Label] = []
         self.scenario: str | None = None
 
-    def before(self) -> tuple[int, float]:
-        return self._count(), self._clock()
+    def before(self) -> _Label:
+        label = _Label(self.scenario, None, round(self._clock() - self._start, 3))
+        self.labels.append(label)
+        self._pending.append(label)
+        return label
 
-    def after(self, before: tuple[int, float]) -> None:
-        count, sent = before
-        done = self._clock()
-        for index in range(count, self._count()):
-            self.labels[index] = _Label(
-                self.scenario, None, round(sent - self._start, 3), round(done - sent, 3)
-            )
-            self._pending.append(index)
+    def after(self, label: _Label) -> None:
+        if label.at is not None:
+            label.took = round(self._clock() - self._start - label.at, 3)
 
     def step(self, name: str) -> None:
-        for index in self._pending:
-            self.labels[index].step = name
+        for label in self._pending:
+            label.step = name
         self._pending.clear()
 
     def begin_case(self, scenario_id: str) -> None:
@@ -226,7 +226,7 @@ def record_session(
     recorder.register_persister(_MemoryPersister)
     records: list[CaseRecord] = []
     with recorder.use_cassette(f"memory:{run_id}") as vcass:
-        labeller = Labeller(lambda: len(vcass.data))
+        labeller = Labeller()
         inner: httpx.BaseTransport = httpx.HTTPTransport()
         if pacer is not None:
             inner = PacedTransport(inner, pacer)
@@ -311,8 +311,13 @@ def _interactions(
     """vcrpy's (request, response) pairs as Interactions; 429s the client retried are dropped."""
     out: list[Interaction] = []
     dropped = {"retried_429": 0}
+    if len(labeller.labels) != len(data):
+        raise RuntimeError(
+            f"vcrpy recorded {len(data)} interaction(s) for {len(labeller.labels)} request(s); "
+            "another thread sent HTTP requests while recording?"
+        )
     for index, (request, response) in enumerate(data):
-        label = labeller.labels.get(index) or _Label(None, RUN_CLEANUP)
+        label = labeller.labels[index]
         if response["status"]["code"] == 429 and index + 1 < len(data):
             following = data[index + 1][0]
             if (following.method, following.uri, following.body) == (

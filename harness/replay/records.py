@@ -1,14 +1,16 @@
 """The replay's result records: ``CaseRecord``s (phase ``replay``) with ``FieldVerdict`` rows.
 
-One row per exchange and field (list items folded as ``tasks[].sid``)::
+One row per (operation, field, verdict) of a recorded scenario (list items folded as
+``tasks[].sid``), naming the first exchange it occurred in::
 
     FieldVerdict(operation="UpdateTask", field="header:ETag", verdict="different",
-                 exchange="#9 update with the current ETag",
+                 exchange="#9 update with the current ETag (+1 more)",
                  expected="<etag:task:2#2>", actual="<etag:task:2#1>")
 
-``exchange`` is ``#<index in the cassette> <step name>``; ``expected`` (the recording) and
-``actual`` (the candidate) are filled only when the verdict is not a match, to keep
-``results.json`` small; a ``detail`` sentence is added when the model offers the field.
+``exchange`` is ``#<index in the cassette> <step name>``, plus ``(+N more)`` when the same
+operation, field and verdict occurred in N more exchanges of the scenario; ``expected`` (the
+recording) and ``actual`` (the candidate) are filled only when the verdict is not a match, to
+keep ``results.json`` small; a ``detail`` sentence is added when the model offers the field.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ scenario, with one field row per exchange and field.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable
@@ -243,7 +244,8 @@ class Replayer:
             record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
             return record
         kept: list[Exchange] = []
-        failing: tuple[Exchange, str] | None = None
+        fields = _FieldRows()
+        failing: Exchange | None = None
         previous: Interaction | None = None
         index = 0
         while index < len(interactions):
@@ -268,9 +270,9 @@ class Replayer:
             if sent.refused or sent.response is None:
                 kind = "error" if sent.refused else "fail"
                 row = FieldRow("response", "different", f"{last.status}", None, sent.error or "")
-                record.fields.append(self._row(last, row))
+                fields.add(self._row(last, row))
                 kept.append(exchange)
-                failing = failing or (exchange, "")
+                failing = failing or exchange
                 if record.status is Status.PASS or kind == "error":
                     record.status = Status.ERROR if kind == "error" else Status.FAIL
                     record.failure = record.failure or Failure(
@@ -286,13 +288,14 @@ class Replayer:
                 continue
             rows = self.comparator.exchange(last, _answer(sent.response))
             self._observe(last, sent)
-            if len(poll) > 1 and sent.attempts != len(poll):
-                record.warnings.append(
-                    f"exchange #{last.index}: polled {sent.attempts} time(s) (recorded {len(poll)})"
-                )
             for row in rows:
-                record.fields.append(self._row(last, row))
+                fields.add(self._row(last, row))
             bad = [row for row in rows if not row.matches]
+            if bad and len(poll) > 1:
+                record.warnings.append(
+                    f"exchange #{last.index}: polled {sent.attempts} time(s) until the deadline "
+                    f"(recorded {len(poll)} polls over {_span(poll):.1f}s)"
+                )
             if bad:
                 kept.append(exchange)
                 if record.failure is None:
@@ -305,15 +308,16 @@ class Replayer:
                         first.candidate,
                         _message(last, first, len(bad)),
                     )
-                    failing = (exchange, "")
+                    failing = exchange
             previous = last
             index += len(poll)
+        record.fields = fields.rows()
         self._cleanup_case(entry.id, record)
         record.duration_s = round(self.monotonic() - started, 3)
         if record.status.is_problem:
             record.exchanges = kept[:MAX_KEPT_EXCHANGES]
             if failing is not None:
-                record.curl = curl_command(failing[0].request, _curl_auth(failing[0]))
+                record.curl = curl_command(failing.request, _curl_auth(failing))
         return record
 
     # -- sending ----------------------------------------------------------------------------
@@ -363,7 +367,7 @@ class Replayer:
 
     def _send_poll(self, poll: list[Interaction]) -> _Sent:
         final = poll[-1]
-        span = max(0.0, (final.at or 0.0) - (poll[0].at or 0.0))
+        span = _span(poll)
         interval = _interval(poll)
         deadline = self.monotonic() + max(2 * span, span + 10.0)
         attempts = 0
@@ -427,6 +431,33 @@ class Replayer:
         )
 
 
+class _FieldRows:
+    """One row per (operation, field, verdict) of a scenario: the first exchange it occurred
+    in, with ``(+N more)`` when it occurred in N more exchanges. Keeps results small (the
+    whole shipped library: ~9k rows instead of ~23k) while every difference stays named."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str, str], FieldVerdict] = {}
+        self._counts: dict[tuple[str, str, str], int] = {}
+
+    def add(self, row: FieldVerdict) -> None:
+        key = (row.operation, row.field, row.verdict)
+        if key not in self._rows:
+            self._rows[key] = row
+            self._counts[key] = 0
+        else:
+            self._counts[key] += 1
+
+    def rows(self) -> list[FieldVerdict]:
+        out = []
+        for key, row in self._rows.items():
+            more = self._counts[key]
+            if more:
+                row = dataclasses.replace(row, exchange=f"{row.exchange} (+{more} more)")
+            out.append(row)
+        return out
+
+
 def _answer(response: httpx.Response) -> CandidateAnswer:
     return CandidateAnswer(
         response.status_code,
@@ -452,6 +483,10 @@ def _poll_run(interactions: list[Interaction], start: int) -> list[Interaction]:
             break
         run.append(other)
     return run
+
+
+def _span(poll: list[Interaction]) -> float:
+    return max(0.0, (poll[-1].at or 0.0) - (poll[0].at or 0.0))
 
 
 def _interval(poll: list[Interaction]) -> float:

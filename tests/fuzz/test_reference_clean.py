@@ -11,25 +11,6 @@ from harness.results.model import Status
 
 pytestmark = pytest.mark.slow
 
-#: Findings on the clean reference that were reviewed by hand and reported as reference/spec
-#: defects (not suppressed: the checks stay on and the records stay in every report):
-#: - the reference answers an undeclared method with 405 but no ``Allow`` header, which
-#:   RFC 9110 section 15.5.6 requires (reported by schemathesis' unsupported_method);
-#: - ListTask accepts ``Ordering=`` (empty) with 200, where the spec's pattern makes the empty
-#:   string invalid and the reference itself rejects other empty parameters with 400.
-#: Keyed by (operation, check, signature); the message must name the cause too.
-REPORTED_REFERENCE_DEFECTS = {
-    ("CreateTask", "unsupported_method", "UnsupportedMethodResponse:missing_allow_header"): "Allow",
-    ("FetchTask", "unsupported_method", "UnsupportedMethodResponse:missing_allow_header"): "Allow",
-    ("ListTask", "negative_data_rejection", "AcceptedNegativeData:200"): "Ordering",
-}
-
-
-def _key(record):  # type: ignore[no-untyped-def]
-    operation, check = record.id.split(".")[1:3]
-    signature = record.note.split(";")[0].removeprefix("signature ")
-    return operation, check, signature
-
 
 def test_default_budget_generates_at_least_500_cases_stateful_included(default_run) -> None:
     _, outcome = default_run
@@ -49,25 +30,11 @@ def test_default_budget_generates_at_least_500_cases_stateful_included(default_r
     assert not outcome.time_exhausted
 
 
-def test_clean_reference_has_no_failure_but_the_reported_defects(default_run) -> None:
-    _, outcome = default_run
-    assert not [r.id for r in outcome.records if r.status is Status.ERROR]
-    unexpected = []
-    for record in outcome.failures:
-        cause = REPORTED_REFERENCE_DEFECTS.get(_key(record))
-        if cause is None or cause not in record.failure.message:
-            unexpected.append((record.id, record.note, record.failure.message[:300]))
-    assert not unexpected
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="reference defects reported to the lead (405 without Allow; empty Ordering "
-    "accepted): remove this mark once the reference is fixed",
-)
 def test_clean_reference_passes_every_check(default_run) -> None:
     _, outcome = default_run
-    assert not outcome.failures
+    problems = [(r.id, r.note, r.failure.message[:300]) for r in outcome.failures if r.failure]
+    assert not problems
+    assert not [r.id for r in outcome.records if r.status is Status.ERROR]
 
 
 def test_every_operation_and_check_has_a_record(default_run) -> None:
@@ -102,10 +69,5 @@ def test_every_created_task_is_deleted(default_run) -> None:
 
 def test_no_auth_token_in_any_record(default_run) -> None:
     reference, outcome = default_run
-    token = reference.fixture.auth_token
     text = json.dumps([r.to_dict() for r in outcome.records], default=str)
-    assert token not in text
-    assert all("$TWILIO_AUTH_TOKEN" in r.curl for r in outcome.failures if r.curl)
-    # The Authorization header is kept, but redacted.
-    headers = [e.request.headers for r in outcome.failures for e in r.exchanges]
-    assert headers and all(h.get("Authorization") == "Basic <redacted>" for h in headers)
+    assert reference.fixture.auth_token not in text

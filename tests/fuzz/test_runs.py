@@ -121,6 +121,17 @@ def test_an_unreachable_target_is_reported_before_anything_runs() -> None:
         run_fuzz(options)
 
 
+def test_operations_can_be_selected_stateful_included() -> None:
+    reference = Reference()
+    outcome = reference.fuzz(
+        max_examples=SMALL, operations=("CreateTask", "DeleteTask"), phases=("fuzzing", "stateful")
+    )
+    assert set(outcome.cases_by("operation")) == {"CreateTask", "DeleteTask"}
+    assert outcome.cases_by("phase").get("stateful", 0) > 0
+    assert {r.id.split(".")[1] for r in outcome.records} == {"CreateTask", "DeleteTask"}
+    assert reference.stored_task_sids() == []
+
+
 def test_options_need_exactly_one_target() -> None:
     fixture = default_fixture()
     with pytest.raises(ValueError):

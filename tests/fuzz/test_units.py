@@ -62,7 +62,10 @@ def test_invalid_attributes_check() -> None:
         return SimpleNamespace(status_code=status, request=request)
 
     case = SimpleNamespace(
-        operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": "CreateTask"}))
+        operation=SimpleNamespace(
+            label="POST /v1/Workspaces/{WorkspaceSid}/Tasks",
+            definition=SimpleNamespace(raw={"operationId": "CreateTask"}),
+        )
     )
     assert invalid_attributes_rejection(None, response(400, "Attributes=not+json"), case) is None
     assert invalid_attributes_rejection(None, response(201, "Attributes=%7B%7D"), case) is None

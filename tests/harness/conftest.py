@@ -110,3 +110,10 @@ def load_one(write_yaml: Callable[..., Path], tmp_path: Path) -> Callable[..., S
         return scenario
 
     return load
+
+
+@pytest.fixture(autouse=True)
+def _scenario_phase_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about scenarios and reports: `trc run` here runs the scenario phase
+    unless a test names its phases (the fuzz phase has its own tests in tests/fuzz)."""
+    monkeypatch.setenv("TRC_PHASES", "scenarios")

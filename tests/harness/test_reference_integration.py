@@ -130,6 +130,7 @@ def test_cli_ctrl_c_cleans_up_and_exits_130(
             "--target", reference.base_url, "--profile", "reference",
             "--account-sid", fixture.account_sid, "--auth-token", fixture.auth_token,
             "--scenarios", str(DEFAULT_SCENARIOS / "smoke"), "--report-dir", str(tmp_path),
+            "--phases", "scenarios",
         ],
     )  # fmt: skip
     assert result.exit_code == 130, result.output
@@ -150,6 +151,8 @@ def test_faults_make_the_smoke_scenarios_fail(tmp_path: Path, fault: str, failin
         [
             "--scenarios",
             str(DEFAULT_SCENARIOS / "smoke"),
+            "--phases",
+            "scenarios",
             "--fault",
             fault,
             "--report-dir",

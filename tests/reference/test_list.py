@@ -85,6 +85,8 @@ def test_lists_are_per_workspace(api: Api, multi: Api, population) -> None:
     ("query", "word"),
     [
         ({"AssignmentStatus": "lost"}, "AssignmentStatus"),
+        ({"AssignmentStatus": "pending,"}, "AssignmentStatus"),
+        ({"AssignmentStatus": ""}, "AssignmentStatus"),
         ({"Priority": "x"}, "Priority"),
         ({"WorkflowSid": "WW1"}, "WorkflowSid"),
         ({"TaskQueueSid": "bad"}, "TaskQueueSid"),

@@ -62,7 +62,7 @@ def test_the_diff_names_operation_exchange_and_field(
     bad = [f for f in record.fields if f.verdict not in MATCHES]
     first = bad[0]
     assert (first.operation, first.field, first.verdict) == (operation, field, verdict)
-    assert first.exchange == f"#{index} {step}"
+    assert first.exchange.startswith(f"#{index} {step}")
     assert record.exchanges and record.curl  # the candidate's answer and a reproducer
 
 
