@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from harness import __version__
+from harness.commands.fuzz import fuzz_command
 from harness.commands.record import record_command
 from harness.commands.replay import replay_command
 from harness.commands.report import report_group
 from harness.commands.rerun import rerun_command
-from harness.commands.fuzz import fuzz_command
 from harness.commands.run import run_command
 from harness.commands.serve import fixture_command, serve_command
 from harness.commands.sweep import sweep_command

@@ -26,7 +26,9 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_exit_0_embedded_smoke_and_reports(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)])
+    result = runner.invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "CONFORMANT" in result.output
     latest = tmp_path / "latest"
@@ -85,7 +87,9 @@ def test_exit_2_malformed_scenario_names_file_line_field(runner: CliRunner, tmp_
         "  - name: s\n    request: {method: GET, path: /x}\n    expect:\n      json:\n"
         "        sid: {regx: WT}\n"
     )
-    result = runner.invoke(run_command, ["--scenarios", str(tmp_path / "lib"), "--phases", "scenarios"])
+    result = runner.invoke(
+        run_command, ["--scenarios", str(tmp_path / "lib"), "--phases", "scenarios"]
+    )
     assert result.exit_code == 2
     assert "bad.yaml:9: steps[0].expect.json.sid.regx: unknown matcher 'regx'" in result.output
     assert "Traceback" not in result.output
@@ -124,16 +128,21 @@ def test_exit_3_unreachable_target(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_list_and_select(runner: CliRunner) -> None:
-    result = runner.invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "-k", "etag or auth"])
+    result = runner.invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "-k", "etag or auth"]
+    )
     assert result.exit_code == 0
     ids = [line.split()[0] for line in result.output.splitlines()]
     assert ids == ["smoke.auth-required", "smoke.etag-if-match"]
-    result = runner.invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "--tag", "paging"])
+    result = runner.invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "--tag", "paging"]
+    )
     assert [line.split()[0] for line in result.output.splitlines()] == [
         "smoke.list-filtered-by-run-tag"
     ]
     result = runner.invoke(
-        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "-k", "smoke and not etag"]
+        run_command,
+        ["--scenarios", SMOKE, "--phases", "scenarios", "--list", "-k", "smoke and not etag"],
     )
     assert len(result.output.splitlines()) == 3
 

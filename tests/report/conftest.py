@@ -21,7 +21,17 @@ def faulted_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """reports dir of `trc run --scenarios scenarios/smoke --fault etag-ignored` (exit 1)."""
     reports = tmp_path_factory.mktemp("faulted")
     result = invoke(
-        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--fault", "etag-ignored", "--report-dir", str(reports)]
+        run_command,
+        [
+            "--scenarios",
+            SMOKE,
+            "--phases",
+            "scenarios",
+            "--fault",
+            "etag-ignored",
+            "--report-dir",
+            str(reports),
+        ],
     )
     assert result.exit_code == 1, result.output
     return reports / "latest"

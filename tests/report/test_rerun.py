@@ -54,7 +54,19 @@ def test_rerun_list_and_nothing_to_rerun(tmp_path: Path, faulted_run: Path) -> N
     listed = invoke(rerun_command, ["--failed", str(faulted_run), "--list"])
     assert listed.exit_code == 0
     assert [line.split()[0] for line in listed.output.splitlines()] == ["smoke.etag-if-match"]
-    clean = invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "-k", "auth", "--report-dir", str(tmp_path)])
+    clean = invoke(
+        run_command,
+        [
+            "--scenarios",
+            SMOKE,
+            "--phases",
+            "scenarios",
+            "-k",
+            "auth",
+            "--report-dir",
+            str(tmp_path),
+        ],
+    )
     assert clean.exit_code == 0
     result = invoke(rerun_command, ["--failed", str(tmp_path / "latest")])
     assert result.exit_code == 0 and "nothing to rerun" in result.output

@@ -19,7 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_trc_run_writes_all_five_artifacts_by_default(tmp_path: Path) -> None:
-    result = invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)])
+    result = invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "CONFORMANT · score 100/100" in result.output and "GATE PASSED" in result.output
     folder = tmp_path / "latest"
@@ -127,7 +129,16 @@ def test_baseline_option(tmp_path: Path, faulted_run: Path) -> None:
     # the clean reference against a faulted baseline: a fix, no regression
     result = invoke(
         run_command,
-        ["--scenarios", SMOKE, "--phases", "scenarios", "--baseline", str(faulted_run), "--report-dir", str(tmp_path)],
+        [
+            "--scenarios",
+            SMOKE,
+            "--phases",
+            "scenarios",
+            "--baseline",
+            str(faulted_run),
+            "--report-dir",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "1 fix(es)" in result.output
@@ -219,7 +230,10 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], phrase: str) -> No
     bad_base = tmp_path / "base.json"
     bad_base.write_text("{}")
     args = [str(bad_dev) if a == "BADDEV" else str(bad_base) if a == "BADBASE" else a for a in args]
-    result = invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path), *args])
+    result = invoke(
+        run_command,
+        ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path), *args],
+    )
     assert result.exit_code == 2, result.output
     assert phrase in result.output
     assert not (tmp_path / "latest").exists()
@@ -281,9 +295,13 @@ def test_unavailable_phases_are_listed_or_refused(tmp_path: Path) -> None:
     unregister_phase("fuzz")
     if not isinstance(resolve("fuzz"), Unavailable):
         pytest.skip("harness.fuzz provides its phase now")
-    result = invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--phases", "scenarios,fuzz"])
+    result = invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--phases", "scenarios,fuzz"]
+    )
     assert result.exit_code == 2 and "fuzz is not supported yet" in result.output
-    result = invoke(run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)])
+    result = invoke(
+        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)]
+    )
     assert result.exit_code == 0
     fuzz = next(p for p in latest(tmp_path)["phases"] if p["name"] == "fuzz")
     assert fuzz["status"] == "unavailable" and "harness.fuzz.phase" in fuzz["reason"]
