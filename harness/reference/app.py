@@ -22,7 +22,13 @@ from harness.reference.errors import (
 from harness.reference.faults import apply_faults
 from harness.reference.fixture import Workspace
 from harness.reference.forms import Params, parse_pairs
-from harness.reference.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_int, sid_matches
+from harness.reference.params import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ignore_capacity_flag,
+    parse_int,
+    sid_matches,
+)
 from harness.reference.render import list_json, task_json
 from harness.reference.render_workforce import (
     activity_json,
@@ -169,8 +175,13 @@ class ReferenceApp:
             raise _method_not_allowed(request)
         base = self._base(request)
         params = self._query(request)
-        items = [activity_json(a, ws, self.config.fixture.account_sid, base)
-                 for a in ws.activities]
+        activities = list(ws.activities)
+        if (name := params.one("FriendlyName")) is not None:
+            activities = [a for a in activities if a.friendly_name == name]
+        if (available := params.one("Available")) is not None:
+            wanted = ignore_capacity_flag(available)  # Twilio: true/1/yes, anything else false
+            activities = [a for a in activities if a.available == wanted]
+        items = [activity_json(a, ws, self.config.fixture.account_sid, base) for a in activities]
         url = f"{base}/v1/Workspaces/{ws.sid}/Activities"
         return JSONResponse(collection("activities", items, url, self._page_size(params)))
 

@@ -69,7 +69,7 @@ _FIELD_VERDICT = _obj(
             "enum": ["equal", "normalised-equal", "type-only", "missing", "extra", "different"]
         },
     },
-    {"exchange": _STR_OR_NULL, "expected": {}, "actual": {}},
+    {"exchange": _STR_OR_NULL, "expected": {}, "actual": {}, "detail": _STR_OR_NULL},
 )
 _OPERATION = _obj({"operation": {"type": "string"}, "status": _STATUS})
 _EXPECTED = _obj(

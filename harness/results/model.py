@@ -82,6 +82,7 @@ class FieldVerdict:
     exchange: str | None = None
     expected: Any = None
     actual: Any = None
+    detail: str | None = None  #: why it differs, e.g. "order reversed" (replay fills it)
 
 
 @dataclass

@@ -199,3 +199,13 @@ def test_assigned_task_is_deleted_after_24_hours(api: Api, wf: Workforce, clock)
     assert wf.status(task) == "assigned"  # the TTL (Timeout) no longer applies once assigned
     clock.advance(1)
     assert_error(api.fetch(task), 404, 20404)
+
+
+def test_activity_list_filters(api: Api, wf: Workforce) -> None:
+    def names(**query):
+        body = api.http.get(f"{wf.base}/Activities", params=query, auth=api.auth).json()
+        return [a["friendly_name"] for a in body["activities"]]
+
+    assert names(FriendlyName="Available") == ["Available"]
+    assert names(Available="true") == ["Available"]
+    assert names(Available="no") == ["Offline", "Unavailable"]

@@ -66,7 +66,7 @@ DECLARED_STATUSES = {
 
 # Non-path parameters the reference implements (query parameters, or form fields of the body).
 IMPLEMENTED_PARAMETERS = {
-    "ListActivity": {"PageSize"},
+    "ListActivity": {"FriendlyName", "Available", "PageSize"},
     "FetchActivity": set(),
     "ListWorker": {"ActivityName", "ActivitySid", "Available", "FriendlyName", "PageSize"},
     "CreateWorker": {"FriendlyName", "ActivitySid", "Attributes"},
@@ -80,7 +80,7 @@ IMPLEMENTED_PARAMETERS = {
 
 # Twilio parameters the reference does not implement: each must be named in the x-trc-note.
 OMITTED_PARAMETERS = {
-    "ListActivity": ["FriendlyName", "Available", "Page", "PageToken"],
+    "ListActivity": ["Page", "PageToken"],
     "ListWorker": ["TargetWorkersExpression", "TaskQueueName", "TaskQueueSid", "Ordering",
                    "Page", "PageToken"],
     "UpdateWorker": ["RejectPendingReservations", "If-Match"],
