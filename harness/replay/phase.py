@@ -136,8 +136,9 @@ class ReplayPhase:
         "replay recorded sessions (cassettes/reference/*.yaml or --cassette) against the target "
         "and diff every answer field by field"
     )
-    #: Runs only when named in --phases (it re-sends whole recorded sessions).
-    default = False
+    #: Part of every ``trc run`` unless ``--phases`` leaves it out: the shipped reference
+    #: cassettes are a differential check of the target against recorded answers.
+    default = True
 
     def run(self, ctx: Any) -> Any:
         from harness.phases import PhaseResult

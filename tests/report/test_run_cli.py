@@ -287,22 +287,3 @@ def test_phases_provided_by_other_packages_run_and_report(tmp_path: Path) -> Non
     assert finding["feature"] == "fuzz"
     assert finding["operations"] == [{"operation": "UpdateTask", "status": "fail"}]
     assert doc["targets"][0]["matrix"]["cells"]["CreateTask"]["fuzz"]["pass"] == 1
-
-
-def test_unavailable_phases_are_listed_or_refused(tmp_path: Path) -> None:
-    from harness.phases import Unavailable, resolve
-
-    unregister_phase("fuzz")
-    if not isinstance(resolve("fuzz"), Unavailable):
-        pytest.skip("harness.fuzz provides its phase now")
-    result = invoke(
-        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--phases", "scenarios,fuzz"]
-    )
-    assert result.exit_code == 2 and "fuzz is not supported yet" in result.output
-    result = invoke(
-        run_command, ["--scenarios", SMOKE, "--phases", "scenarios", "--report-dir", str(tmp_path)]
-    )
-    assert result.exit_code == 0
-    fuzz = next(p for p in latest(tmp_path)["phases"] if p["name"] == "fuzz")
-    assert fuzz["status"] == "unavailable" and "harness.fuzz.phase" in fuzz["reason"]
-    assert "phase fuzz: unavailable" in result.output
