@@ -29,7 +29,7 @@ QUERIES: dict[str, dict[str, str]] = {
 
 
 def populate(server, count: int) -> None:
-    ref = server._server.config.app.state.reference  # the ASGI app uvicorn serves
+    ref = server.app.state.reference
     ws = server.config.fixture.single
     kinds = ("sales", "support", "other")
     for i in range(count):

@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import uvicorn
-
+from harness import asgi_server
 from harness.reference.app import create_app
 from harness.reference.config import ServerConfig
 
 
 @dataclass
-class RunningServer:
+class RunningServer(asgi_server.ThreadedServer):
     """A reference server listening on a loopback port, stopped by ``stop()``."""
 
-    base_url: str
-    config: ServerConfig
-    _server: uvicorn.Server
-    _thread: threading.Thread
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+    config: ServerConfig = field(default_factory=ServerConfig)
 
     def __enter__(self) -> RunningServer:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
-    # the listening socket says TCP; without it every keep-alive response waits ~40 ms for
-    # the peer's delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
 
 
 def start_in_thread(
@@ -51,24 +25,8 @@ def start_in_thread(
 ) -> RunningServer:
     """Start a server on ``host:port`` (port 0 picks a free one) and wait until it listens."""
     config = config or ServerConfig()
-    sock = _bind(host, port)
-    actual_port = sock.getsockname()[1]
-    uv_config = uvicorn.Config(
-        create_app(config), log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(uv_config)
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])),
-        name=f"trc-reference-{actual_port}",
-        daemon=True,
-    )
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError(f"reference server on {host}:{actual_port} failed to start")
-        threading.Event().wait(0.01)
-    display_host = f"[{host}]" if ":" in host else host
-    return RunningServer(f"http://{display_host}:{actual_port}", config, server, thread)
+    served = asgi_server.start_in_thread(create_app(config), host, port, "trc-reference")
+    return RunningServer(served.base_url, served.app, served._server, served._thread, config)
 
 
 def serve_forever(
@@ -78,8 +36,4 @@ def serve_forever(
 
     The socket is bound first, so ``port`` 0 works and ``on_ready`` gets the real base URL.
     """
-    sock = _bind(host, port)
-    display_host = f"[{host}]" if ":" in host else host
-    on_ready(f"http://{display_host}:{sock.getsockname()[1]}")
-    uv_config = uvicorn.Config(create_app(config), log_level="info", lifespan="off")
-    asyncio.run(uvicorn.Server(uv_config).serve(sockets=[sock]))
+    asgi_server.serve_forever(create_app(config), host, port, on_ready)

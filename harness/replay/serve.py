@@ -21,11 +21,9 @@ the one recorded in the cassette's provenance.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-import uvicorn
-
+from harness.asgi_server import ThreadedServer, start_in_thread
 from harness.replay.cassette import (
     AUTH_DEFAULT,
     AUTH_NONE,
@@ -262,37 +259,15 @@ async def _answer(send: Any, status: int, headers: list[tuple[str, str]], payloa
 
 
 @dataclass
-class CassetteServer:
-    base_url: str
-    app: CassetteApp
-    _server: uvicorn.Server
-    _thread: threading.Thread
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+class CassetteServer(ThreadedServer):
+    """The cassette app served on a loopback port (``app`` is the CassetteApp)."""
 
 
 def start_cassette_server(cassette: Cassette, host: str = "127.0.0.1") -> CassetteServer:
     app = CassetteApp(cassette)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])),
-        name=f"trc-cassette-{port}",
-        daemon=True,
-    )
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError(f"cassette server on {host}:{port} failed to start")
-        threading.Event().wait(0.01)
-    app.base_url = f"http://{host}:{port}"
-    return CassetteServer(app.base_url, app, server, thread)
+    served = start_in_thread(app, host, 0, "trc-cassette")
+    app.base_url = served.base_url
+    return CassetteServer(served.base_url, app, served._server, served._thread)
 
 
 @contextmanager
