@@ -291,12 +291,75 @@ class CreatedTaskUnfetchable(Fault):
             ex.path = ex.path[: -len(ex.path.rsplit("/", 1)[1])] + "WT" + "0" * 32
 
 
+class AssignedCancellable(Fault):
+    name, category = "assigned-cancellable", "workforce"
+    description = "An assigned task can be canceled through the Task API."
+
+    def patch(self, app: Any) -> None:
+        service = app.state.reference.service
+        original = service._transition
+
+        def transition(ws: Any, row: Any, status: str, *rest: Any) -> dict[str, Any]:
+            if status == "canceled" and row.assignment_status == "assigned":
+                row = row.changed(assignment_status="reserved")
+            return original(ws, row, status, *rest)
+
+        service._transition = transition
+
+
+class WrappingFromPending(Fault):
+    name, category = "wrapping-from-pending", "lifecycle"
+    description = "A pending task can be moved to wrapping."
+
+    def patch(self, app: Any) -> None:
+        service = app.state.reference.service
+        original = service._transition
+
+        def transition(ws: Any, row: Any, status: str, *rest: Any) -> dict[str, Any]:
+            if status == "wrapping" and row.assignment_status == "pending":
+                row = row.changed(assignment_status="assigned")
+            return original(ws, row, status, *rest)
+
+        service._transition = transition
+
+
+class RejectKeepsReserved(Fault):
+    name, category = "reject-keeps-reserved", "workforce"
+    description = "Rejecting a reservation leaves the task reserved instead of pending."
+
+    def patch(self, app: Any) -> None:
+        workforce = app.state.reference.service.workforce
+        original_resolve, original_bump = workforce._resolve, workforce._bump
+
+        def resolve(ws: Any, reservation: Any, status: str, now: float) -> Any:
+            if status != "rejected":
+                return original_resolve(ws, reservation, status, now)
+            workforce._bump = lambda task, now, **changes: None
+            try:
+                return original_resolve(ws, reservation, status, now)
+            finally:
+                workforce._bump = original_bump
+
+        workforce._resolve = resolve
+
+
+class ReservationsKeptAfterDelete(Fault):
+    name, category = "reservations-kept-after-delete", "workforce"
+    description = "Deleting a task leaves its reservations behind."
+
+    def patch(self, app: Any) -> None:
+        workforce = app.state.reference.service.workforce
+        workforce.on_task_deleted = lambda task_sid: None
+        workforce.drop_orphan_reservations = lambda: None
+
+
 _ALL: tuple[type[Fault], ...] = (
     EtagIgnored, IfMatchIgnoredOnDelete, EtagFrozen, EtagMissing, OrderingDescIgnored,
     PageSizeOffByOne, QueueNameFilterIgnored, HasAsEquality, WrongErrorCode, ReasonNotRequired,
     TtlNeverFires, RetentionNever, AttributesAsObject, ForeignTaskTouched, RedriveResetsAge,
     AuthIgnored, ServerErrorOnBadPriority, WrongContentType, PriorityAsString,
-    InvalidAttributesAccepted, CreatedTaskUnfetchable,
+    InvalidAttributesAccepted, CreatedTaskUnfetchable, AssignedCancellable, WrappingFromPending,
+    RejectKeepsReserved, ReservationsKeptAfterDelete,
 )
 REGISTRY: dict[str, type[Fault]] = {cls.name: cls for cls in _ALL}
 #: name -> description, for ``trc serve --fault`` and the docs.

@@ -227,6 +227,12 @@ class WorkforceService:
     def on_task_deleted(self, task_sid: str) -> None:
         self.store.delete_reservations(task_sid)
 
+    def drop_orphan_reservations(self) -> None:
+        """Reservations of tasks that no longer exist (deleted or purged) go with them."""
+        self.tasks.connection.execute(
+            "DELETE FROM reservations WHERE task_sid NOT IN (SELECT sid FROM tasks)"
+        )
+
     def tick(self, now: float) -> None:
         """Time out reservations, follow task state changes, then offer pending tasks."""
         with self.tasks.transaction():
@@ -246,7 +252,7 @@ class WorkforceService:
                 "reservations.reservation_status)",
                 (now,),
             )
-            conn.execute("DELETE FROM reservations WHERE task_sid NOT IN (SELECT sid FROM tasks)")
+            self.drop_orphan_reservations()
             for reservation in self.store.reservations(
                 "reservation_status = 'pending' AND timeout_at <= ?", [now]
             ):

@@ -40,6 +40,13 @@ KILLS: dict[str, tuple[str, set[str]]] = {
     "priority-as-string": ("validation", {"validation.priority-boundaries"}),
     "server-error-on-bad-priority": ("validation", {"validation.priority-out-of-range"}),
     "created-task-unfetchable": ("lifecycle", {"lifecycle.create-defaults"}),
+    "assigned-cancellable": ("workforce", {"workforce.assigned-cannot-be-canceled"}),
+    "wrapping-from-pending": ("lifecycle", {"lifecycle.illegal-transitions-from-pending"}),
+    "reject-keeps-reserved": ("workforce", {"workforce.reject-returns-to-pending"}),
+    "reservations-kept-after-delete": (
+        "workforce",
+        {"workforce.delete-reserved-removes-reservations"},
+    ),
 }
 
 
