@@ -33,10 +33,12 @@ def populate(server, count: int) -> None:
     ws = server.config.fixture.single
     kinds = ("sales", "support", "other")
     for i in range(count):
-        params = Params([
-            ("Attributes", json.dumps({"type": kinds[i % 3], "n": i})),
-            ("Priority", str(i % 10)),
-        ])
+        params = Params(
+            [
+                ("Attributes", json.dumps({"type": kinds[i % 3], "n": i})),
+                ("Priority", str(i % 10)),
+            ]
+        )
         ref.service.create(ws, params)
 
 
@@ -72,8 +74,9 @@ def main() -> None:
             populate(server, count)
             fill = time.perf_counter() - t0
             fx = server.config.fixture
-            results[count] = measure(server.base_url, (fx.account_sid, fx.auth_token),
-                                     fx.single.sid, args.repeat)
+            results[count] = measure(
+                server.base_url, (fx.account_sid, fx.auth_token), fx.single.sid, args.repeat
+            )
             print(f"populated {count} tasks in {fill:.1f}s")
     small, large = results[100], results[args.large]
     big = str(args.large)

@@ -53,8 +53,9 @@ class ThreadedServer:
         self.stop()
 
 
-def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0,
-                    name: str = "trc-server") -> ThreadedServer:
+def start_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "trc-server"
+) -> ThreadedServer:
     """Serve ``app`` on ``host:port`` and return once it listens."""
     sock = bind(host, port)
     base_url = base_url_of(host, sock)

@@ -403,7 +403,15 @@ def execute(request: RunRequest) -> int:
     choices = resolve_targets(request.targets, request.profiles, request.faults)
     for choice in choices:
         check_options(choice.options(request.account_sid, request.auth_token, request.allow_live))
-    phase_names, phase_rows = resolve_phases(request.phases)
+    phases_text = request.phases
+    if phases_text is None and all(choice.kind == "cassette" for choice in choices):
+        # A recording answers only the scenario requests it recorded: fuzzing and replaying
+        # against it would measure the cassette, not a server.
+        phases_text = "scenarios"
+        request.extra_warnings.append(
+            "cassette target: only the scenarios phase runs by default (name others with --phases)"
+        )
+    phase_names, phase_rows = resolve_phases(phases_text)
     baseline, deviations = load_gate_inputs(request.baseline, request.expect_deviations)
     if request.fuzz_budget and "fuzz" in phase_names:
         _check_budget(request.fuzz_budget)

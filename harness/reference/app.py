@@ -134,8 +134,9 @@ class ReferenceApp:
         value = params.one("PageSize")
         return parse_int("PageSize", value, 1, MAX_PAGE_SIZE) if value else DEFAULT_PAGE_SIZE
 
-    def _worker_out(self, request: Request, ws: Workspace, row: WorkerRow, status: int = 200
-                    ) -> Response:
+    def _worker_out(
+        self, request: Request, ws: Workspace, row: WorkerRow, status: int = 200
+    ) -> Response:
         body = worker_json(row, ws, self.config.fixture.account_sid, self._base(request))
         return JSONResponse(body, status)
 
@@ -192,17 +193,23 @@ class ReferenceApp:
         sid = request.path_params["sid"]
         activity = ws.activity(sid) if sid_matches(sid, "WA") else None
         if activity is None:
-            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Activities/{sid} "
-                            "was not found")
+            raise not_found(
+                f"The requested resource /Workspaces/{ws.sid}/Activities/{sid} was not found"
+            )
         return JSONResponse(
             activity_json(activity, ws, self.config.fixture.account_sid, self._base(request))
         )
 
-    def _reservation_out(self, request: Request, ws: Workspace, row: ReservationRow
-                         ) -> dict[str, object]:
+    def _reservation_out(
+        self, request: Request, ws: Workspace, row: ReservationRow
+    ) -> dict[str, object]:
         worker = self.workforce.store.worker(ws.sid, row.worker_sid)
-        return reservation_json(row, worker.friendly_name if worker else None,
-                                self.config.fixture.account_sid, self._base(request))
+        return reservation_json(
+            row,
+            worker.friendly_name if worker else None,
+            self.config.fixture.account_sid,
+            self._base(request),
+        )
 
     async def reservations(self, request: Request) -> Response:
         ws = self._workspace(request)
@@ -286,17 +293,22 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         routes=[
             Route("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks, methods=ALL_METHODS),
             Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task, methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations", ref.reservations,
-                  methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations/{reservation_sid}",
-                  ref.reservation, methods=ALL_METHODS),
+            Route(
+                "/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations",
+                ref.reservations,
+                methods=ALL_METHODS,
+            ),
+            Route(
+                "/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations/{reservation_sid}",
+                ref.reservation,
+                methods=ALL_METHODS,
+            ),
             Route("/v1/Workspaces/{workspace_sid}/Workers", ref.workers, methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker,
-                  methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Activities", ref.activities,
-                  methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity,
-                  methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker, methods=ALL_METHODS),
+            Route("/v1/Workspaces/{workspace_sid}/Activities", ref.activities, methods=ALL_METHODS),
+            Route(
+                "/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity, methods=ALL_METHODS
+            ),
             Route("/{path:path}", ref.not_found, methods=ALL_METHODS),
         ],
         exception_handlers={TwilioError: _twilio_error, Exception: _unexpected},

@@ -110,8 +110,7 @@ class OrderingDescIgnored(Fault):
     description = "Ordering ':desc' is treated as ':asc'."
 
     def before(self, ex: Exchange) -> None:
-        ex.query = [(k, v.replace(":desc", ":asc") if k == "Ordering" else v)
-                    for k, v in ex.query]
+        ex.query = [(k, v.replace(":desc", ":asc") if k == "Ordering" else v) for k, v in ex.query]
 
 
 class PageSizeOffByOne(Fault):
@@ -241,8 +240,12 @@ class ServerErrorOnBadPriority(Fault):
         priority = ex.form_value("Priority") or dict(ex.query).get("Priority")
         if priority is not None and not re.fullmatch(r"[+-]?\d+", priority.strip()):
             ex.status = 500
-            ex.body = {"code": 20500, "message": "Internal Server Error",
-                       "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}
+            ex.body = {
+                "code": 20500,
+                "message": "Internal Server Error",
+                "more_info": "https://www.twilio.com/docs/errors/20500",
+                "status": 500,
+            }
 
 
 class WrongContentType(Fault):
@@ -354,12 +357,31 @@ class ReservationsKeptAfterDelete(Fault):
 
 
 _ALL: tuple[type[Fault], ...] = (
-    EtagIgnored, IfMatchIgnoredOnDelete, EtagFrozen, EtagMissing, OrderingDescIgnored,
-    PageSizeOffByOne, QueueNameFilterIgnored, HasAsEquality, WrongErrorCode, ReasonNotRequired,
-    TtlNeverFires, RetentionNever, AttributesAsObject, ForeignTaskTouched, RedriveResetsAge,
-    AuthIgnored, ServerErrorOnBadPriority, WrongContentType, PriorityAsString,
-    InvalidAttributesAccepted, CreatedTaskUnfetchable, AssignedCancellable, WrappingFromPending,
-    RejectKeepsReserved, ReservationsKeptAfterDelete,
+    EtagIgnored,
+    IfMatchIgnoredOnDelete,
+    EtagFrozen,
+    EtagMissing,
+    OrderingDescIgnored,
+    PageSizeOffByOne,
+    QueueNameFilterIgnored,
+    HasAsEquality,
+    WrongErrorCode,
+    ReasonNotRequired,
+    TtlNeverFires,
+    RetentionNever,
+    AttributesAsObject,
+    ForeignTaskTouched,
+    RedriveResetsAge,
+    AuthIgnored,
+    ServerErrorOnBadPriority,
+    WrongContentType,
+    PriorityAsString,
+    InvalidAttributesAccepted,
+    CreatedTaskUnfetchable,
+    AssignedCancellable,
+    WrappingFromPending,
+    RejectKeepsReserved,
+    ReservationsKeptAfterDelete,
 )
 REGISTRY: dict[str, type[Fault]] = {cls.name: cls for cls in _ALL}
 #: name -> description, for ``trc serve --fault`` and the docs.
@@ -383,16 +405,19 @@ class FaultMiddleware:
             raw += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         is_form = "form-urlencoded" in headers.get("content-type", "")
         ex = Exchange(
             method=scope["method"],
             path=scope["path"],
-            query=parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                            keep_blank_values=True),
+            query=parse_qsl(
+                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+            ),
             form=parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
-            if is_form else [],
+            if is_form
+            else [],
             headers=headers,
         )
         for fault in self.faults:
@@ -430,8 +455,9 @@ class FaultMiddleware:
 
     async def _send(self, ex: Exchange, start: Message, payload: bytes, send: Send) -> None:
         ex.status = start.get("status", 500)
-        ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1"))
-                               for k, v in start.get("headers", [])]
+        ex.response_headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])
+        ]
         try:
             ex.body = json.loads(payload) if payload else None
         except ValueError:
@@ -445,11 +471,13 @@ class FaultMiddleware:
             payload = json.dumps(ex.body).encode()
         headers = [(k, v) for k, v in ex.response_headers if k.lower() != "content-length"]
         headers.append(("content-length", str(len(payload))))
-        await send({
-            "type": "http.response.start",
-            "status": ex.status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": ex.status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 
@@ -466,6 +494,3 @@ def apply_faults(app: Any, names: frozenset[str]) -> Any:
     wrapped = FaultMiddleware(app, faults)
     wrapped.state = app.state  # type: ignore[attr-defined]
     return wrapped
-
-
-

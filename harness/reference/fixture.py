@@ -78,9 +78,7 @@ class Workspace:
     activities: tuple[Activity, ...] = ()
 
     def activity(self, sid_or_name: str) -> Activity | None:
-        return next(
-            (a for a in self.activities if sid_or_name in (a.sid, a.friendly_name)), None
-        )
+        return next((a for a in self.activities if sid_or_name in (a.sid, a.friendly_name)), None)
 
     def workflow(self, sid: str) -> Workflow | None:
         return next((w for w in self.workflows if w.sid == sid), None)
@@ -89,9 +87,7 @@ class Workspace:
         return next((q for q in self.task_queues if q.sid == sid), None)
 
     def channel(self, sid_or_name: str) -> TaskChannel | None:
-        return next(
-            (c for c in self.task_channels if sid_or_name in (c.sid, c.unique_name)), None
-        )
+        return next((c for c in self.task_channels if sid_or_name in (c.sid, c.unique_name)), None)
 
     def worker(self, sid: str) -> Worker | None:
         return next((w for w in self.workers if w.sid == sid), None)

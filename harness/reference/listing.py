@@ -60,9 +60,7 @@ def parse_ordering(value: str | None) -> tuple[SortKey, ...]:
 
 
 def order_by(keys: tuple[SortKey, ...], reverse: bool = False) -> str:
-    return ", ".join(
-        f"{k.column} {'DESC' if k.descending != reverse else 'ASC'}" for k in keys
-    )
+    return ", ".join(f"{k.column} {'DESC' if k.descending != reverse else 'ASC'}" for k in keys)
 
 
 def sort_values(row: TaskRow, keys: tuple[SortKey, ...]) -> list[Any]:
@@ -117,8 +115,9 @@ class PageToken:
         return PageToken(values, page, backwards)
 
 
-def page_url(base: str, filters: list[tuple[str, str]], page_size: int, page: int,
-             token: str | None) -> str:
+def page_url(
+    base: str, filters: list[tuple[str, str]], page_size: int, page: int, token: str | None
+) -> str:
     query = [*filters, ("PageSize", str(page_size)), ("Page", str(page))]
     if token:
         query.append(("PageToken", token))

@@ -33,8 +33,7 @@ def worker_json(row: WorkerRow, ws: Workspace, account_sid: str, base: str) -> d
     }
 
 
-def activity_json(activity: Activity, ws: Workspace, account_sid: str, base: str
-                  ) -> dict[str, Any]:
+def activity_json(activity: Activity, ws: Workspace, account_sid: str, base: str) -> dict[str, Any]:
     return {
         "account_sid": account_sid,
         "available": activity.available,
@@ -48,8 +47,9 @@ def activity_json(activity: Activity, ws: Workspace, account_sid: str, base: str
     }
 
 
-def reservation_json(row: ReservationRow, worker_name: str | None, account_sid: str,
-                     base: str) -> dict[str, Any]:
+def reservation_json(
+    row: ReservationRow, worker_name: str | None, account_sid: str, base: str
+) -> dict[str, Any]:
     ws_url = f"{base}/v1/Workspaces/{row.workspace_sid}"
     return {
         "account_sid": account_sid,
@@ -70,8 +70,7 @@ def reservation_json(row: ReservationRow, worker_name: str | None, account_sid: 
     }
 
 
-def collection(key: str, items: list[dict[str, Any]], url: str, page_size: int
-               ) -> dict[str, Any]:
+def collection(key: str, items: list[dict[str, Any]], url: str, page_size: int) -> dict[str, Any]:
     """A single-page list envelope (supporting resources are small)."""
     first = f"{url}?PageSize={page_size}&Page=0"
     return {

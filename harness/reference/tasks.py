@@ -128,8 +128,7 @@ class TaskService:
             workflow = ws.workflows[0]
         else:
             raise bad_request(
-                "Missing required parameter WorkflowSid: the Workspace has more than one "
-                "Workflow"
+                "Missing required parameter WorkflowSid: the Workspace has more than one Workflow"
             )
         raw_vst = params.one("VirtualStartTime")
         virtual_start = (
@@ -194,8 +193,7 @@ class TaskService:
                 raise bad_request(f"Invalid RoutingTarget '{target}': no such Workflow")
             return False
         raise bad_request(
-            f"Invalid RoutingTarget '{target}': expected the SID of a Worker, TaskQueue or "
-            "Workflow"
+            f"Invalid RoutingTarget '{target}': expected the SID of a Worker, TaskQueue or Workflow"
         )
 
     # -- fetch ----------------------------------------------------------------------------
@@ -351,13 +349,23 @@ class TaskService:
             filters.append(("AssignmentStatus", ",".join(statuses)))
         self._sid_filter(params, "WorkflowSid", "WW", "workflow_sid", where, args, filters)
         self._name_filter(
-            params, "WorkflowName", {w.friendly_name: w.sid for w in ws.workflows},
-            "workflow_sid", where, args, filters,
+            params,
+            "WorkflowName",
+            {w.friendly_name: w.sid for w in ws.workflows},
+            "workflow_sid",
+            where,
+            args,
+            filters,
         )
         self._sid_filter(params, "TaskQueueSid", "WQ", "task_queue_sid", where, args, filters)
         self._name_filter(
-            params, "TaskQueueName", {q.friendly_name: q.sid for q in ws.task_queues},
-            "task_queue_sid", where, args, filters,
+            params,
+            "TaskQueueName",
+            {q.friendly_name: q.sid for q in ws.task_queues},
+            "task_queue_sid",
+            where,
+            args,
+            filters,
         )
         routing_target = params.one("RoutingTarget")
         if routing_target is not None:
@@ -414,9 +422,7 @@ class TaskService:
             if has_previous and rows
             else None
         )
-        return Page(
-            rows, page_number, page_size, next_token, previous_token, raw_token, filters
-        )
+        return Page(rows, page_number, page_size, next_token, previous_token, raw_token, filters)
 
     def _collect(
         self, where: str, args: list[Any], order: str, expression: Any, page_size: int
@@ -444,8 +450,13 @@ class TaskService:
 
     @staticmethod
     def _sid_filter(
-        params: Params, name: str, prefix: str, column: str,
-        where: list[str], args: list[Any], filters: list[tuple[str, str]],
+        params: Params,
+        name: str,
+        prefix: str,
+        column: str,
+        where: list[str],
+        args: list[Any],
+        filters: list[tuple[str, str]],
     ) -> None:
         value = params.one(name)
         if value is not None:
@@ -456,8 +467,13 @@ class TaskService:
 
     @staticmethod
     def _name_filter(
-        params: Params, name: str, by_name: dict[str, str], column: str,
-        where: list[str], args: list[Any], filters: list[tuple[str, str]],
+        params: Params,
+        name: str,
+        by_name: dict[str, str],
+        column: str,
+        where: list[str],
+        args: list[Any],
+        filters: list[tuple[str, str]],
     ) -> None:
         value = params.one(name)
         if value is not None:

@@ -34,7 +34,13 @@ from harness.reference.store import TaskRow, TaskStore
 from harness.reference.workforce_store import ReservationRow, WorkerRow, WorkforceStore
 
 RESERVATION_STATUSES = (
-    "pending", "accepted", "rejected", "timeout", "canceled", "rescinded", "wrapping",
+    "pending",
+    "accepted",
+    "rejected",
+    "timeout",
+    "canceled",
+    "rescinded",
+    "wrapping",
     "completed",
 )
 WORKER_CAPACITY = 1
@@ -57,9 +63,18 @@ class WorkforceService:
             assert offline is not None
             for worker in ws.workers:
                 if self.store.worker(ws.sid, worker.sid) is None:
-                    self.store.put_worker(WorkerRow(worker.sid, ws.sid, worker.friendly_name,
-                                                    worker.attributes, offline.sid, now, now,
-                                                    now))
+                    self.store.put_worker(
+                        WorkerRow(
+                            worker.sid,
+                            ws.sid,
+                            worker.friendly_name,
+                            worker.attributes,
+                            offline.sid,
+                            now,
+                            now,
+                            now,
+                        )
+                    )
 
     # -- workers --------------------------------------------------------------------------
     def create_worker(self, ws: Workspace, params: Params) -> WorkerRow:
@@ -70,16 +85,18 @@ class WorkforceService:
         self._check_unique_name(ws, name, None)
         attributes = parse_attributes(params.one("Attributes") or "{}")[0]
         activity = self._activity(ws, params.one("ActivitySid") or "Offline")
-        row = WorkerRow("WK" + secrets.token_hex(16), ws.sid, name, attributes, activity, now,
-                        now, now)
+        row = WorkerRow(
+            "WK" + secrets.token_hex(16), ws.sid, name, attributes, activity, now, now, now
+        )
         self.store.put_worker(row)
         return row
 
     def fetch_worker(self, ws: Workspace, sid: str) -> WorkerRow:
         row = self.store.worker(ws.sid, sid) if sid_matches(sid, "WK") else None
         if row is None:
-            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Workers/{sid} "
-                            "was not found")
+            raise not_found(
+                f"The requested resource /Workspaces/{ws.sid}/Workers/{sid} was not found"
+            )
         return row
 
     def list_workers(self, ws: Workspace, params: Params) -> list[WorkerRow]:
@@ -128,8 +145,10 @@ class WorkforceService:
         """Worker names are unique per workspace, case-insensitively (as Twilio's)."""
         if len(name) > 64:
             raise bad_request("Invalid FriendlyName: at most 64 characters")
-        if any(w.friendly_name.lower() == name.lower() and w.sid != own_sid
-               for w in self.store.workers(ws.sid)):
+        if any(
+            w.friendly_name.lower() == name.lower() and w.sid != own_sid
+            for w in self.store.workers(ws.sid)
+        ):
             raise bad_request(f"A Worker with FriendlyName '{name}' already exists")
 
     @staticmethod
@@ -150,8 +169,9 @@ class WorkforceService:
         return bool(activity and activity.available)
 
     # -- reservations ---------------------------------------------------------------------
-    def list_reservations(self, ws: Workspace, task_sid: str, params: Params
-                          ) -> list[ReservationRow]:
+    def list_reservations(
+        self, ws: Workspace, task_sid: str, params: Params
+    ) -> list[ReservationRow]:
         where, args = "workspace_sid = ? AND task_sid = ?", [ws.sid, task_sid]
         if (status := params.one("ReservationStatus")) is not None:
             if status not in RESERVATION_STATUSES:
@@ -164,15 +184,19 @@ class WorkforceService:
         return self.store.reservations(where, args)
 
     def fetch_reservation(self, ws: Workspace, task_sid: str, sid: str) -> ReservationRow:
-        found = self.store.reservations("workspace_sid = ? AND task_sid = ? AND sid = ?",
-                                        [ws.sid, task_sid, sid])
+        found = self.store.reservations(
+            "workspace_sid = ? AND task_sid = ? AND sid = ?", [ws.sid, task_sid, sid]
+        )
         if not found:
-            raise not_found(f"The requested resource /Workspaces/{ws.sid}/Tasks/{task_sid}/"
-                            f"Reservations/{sid} was not found")
+            raise not_found(
+                f"The requested resource /Workspaces/{ws.sid}/Tasks/{task_sid}/"
+                f"Reservations/{sid} was not found"
+            )
         return found[0]
 
-    def update_reservation(self, ws: Workspace, task_sid: str, sid: str, params: Params
-                           ) -> ReservationRow:
+    def update_reservation(
+        self, ws: Workspace, task_sid: str, sid: str, params: Params
+    ) -> ReservationRow:
         now = self.config.clock.now()
         with self.tasks.transaction():
             reservation = self.fetch_reservation(ws, task_sid, sid)
@@ -193,16 +217,21 @@ class WorkforceService:
                 )
             return self._resolve(ws, reservation, status, now)
 
-    def _resolve(self, ws: Workspace, reservation: ReservationRow, status: str, now: float
-                 ) -> ReservationRow:
+    def _resolve(
+        self, ws: Workspace, reservation: ReservationRow, status: str, now: float
+    ) -> ReservationRow:
         task = self.tasks.get(ws.sid, reservation.task_sid)
-        resolved = reservation.changed(reservation_status=status, date_updated=now,
-                                       timeout_at=None)
+        resolved = reservation.changed(reservation_status=status, date_updated=now, timeout_at=None)
         self.store.put_reservation(resolved)
         if task is not None and task.assignment_status == "reserved":
             if status == "accepted":  # the TTL covers only the time before assignment
-                self._bump(task, now, assignment_status="assigned", expires_at=None,
-                           purge_at=now + ASSIGNED_LIMIT_SECONDS)
+                self._bump(
+                    task,
+                    now,
+                    assignment_status="assigned",
+                    expires_at=None,
+                    purge_at=now + ASSIGNED_LIMIT_SECONDS,
+                )
             else:
                 self._bump(task, now, assignment_status="pending")
         if status == "timeout":
@@ -211,12 +240,12 @@ class WorkforceService:
             self._set_activity(ws, reservation.worker_sid, offline.sid, now)
         return resolved
 
-    def _set_activity(self, ws: Workspace, worker_sid: str, activity_sid: str, now: float
-                      ) -> None:
+    def _set_activity(self, ws: Workspace, worker_sid: str, activity_sid: str, now: float) -> None:
         worker = self.store.worker(ws.sid, worker_sid)
         if worker is not None and worker.activity_sid != activity_sid:
-            self.store.update_worker(worker.changed(activity_sid=activity_sid, date_updated=now,
-                                                    date_status_changed=now))
+            self.store.update_worker(
+                worker.changed(activity_sid=activity_sid, date_updated=now, date_status_changed=now)
+            )
 
     def _bump(self, task: TaskRow, now: float, **changes: object) -> None:
         """A system change to a task: new version, new date_updated."""
@@ -265,7 +294,8 @@ class WorkforceService:
         busy = self.store.busy_workers()
         direct = self.tasks.query(
             "ignore_capacity = 1 AND assignment_status = 'pending' AND routing_target LIKE 'WK%'",
-            [], "seq ASC",
+            [],
+            "seq ASC",
         )
         with closing(direct):  # type: ignore[type-var]
             offers = [row for row in direct]
@@ -290,8 +320,11 @@ class WorkforceService:
             attributes = json.loads(worker.attributes)
         except ValueError:
             attributes = {}
-        queues = [q.sid for q in ws.task_queues
-                  if compile_expression(q.target_workers).matches(attributes)]
+        queues = [
+            q.sid
+            for q in ws.task_queues
+            if compile_expression(q.target_workers).matches(attributes)
+        ]
         if not queues:
             return None
         stream = self.tasks.query(
@@ -309,7 +342,15 @@ class WorkforceService:
 
     def _reserve(self, task: TaskRow, worker: WorkerRow, now: float) -> None:
         self._bump(task, now, assignment_status="reserved")
-        self.store.put_reservation(ReservationRow(
-            "WR" + secrets.token_hex(16), task.workspace_sid, task.sid, worker.sid, "pending",
-            now, now, now + self.config.reservation_timeout_seconds,
-        ))
+        self.store.put_reservation(
+            ReservationRow(
+                "WR" + secrets.token_hex(16),
+                task.workspace_sid,
+                task.sid,
+                worker.sid,
+                "pending",
+                now,
+                now,
+                now + self.config.reservation_timeout_seconds,
+            )
+        )

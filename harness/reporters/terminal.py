@@ -54,11 +54,15 @@ class TerminalReporter:
     def case(self, record: CaseRecord) -> None:
         self._end_spinner()
         self.done += 1
-        self.total = max(self.total, self.done)
         style = STYLES[record.status]
         width = len(str(self.total))
+        # Past the announced scenario count (fuzz and replay records) there is no total to
+        # show: "[126/126]" would read as finished while phases are still running.
+        counter = (
+            f"{self.done:>{width}}/{self.total}" if self.done <= self.total else f"{self.done}"
+        )
         line = (
-            f"[{self.done:>{width}}/{self.total}] [{style}]{str(record.status).upper():<11}[/] "
+            f"[{counter}] [{style}]{str(record.status).upper():<11}[/] "
             f"{record.id} [dim]({record.duration_s:.2f}s)[/]"
         )
         self.console.print(line)

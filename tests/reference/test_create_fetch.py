@@ -12,11 +12,30 @@ from tests.reference.conftest import START, Api, assert_error
 SID = re.compile(r"^WT[0-9a-f]{32}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 PROPERTIES = {
-    "account_sid", "age", "assignment_status", "attributes", "addons", "date_created",
-    "date_updated", "task_queue_entered_date", "priority", "reason", "sid", "task_queue_sid",
-    "task_queue_friendly_name", "task_channel_sid", "task_channel_unique_name", "timeout",
-    "workflow_sid", "workflow_friendly_name", "workspace_sid", "url", "links",
-    "virtual_start_time", "ignore_capacity", "routing_target",
+    "account_sid",
+    "age",
+    "assignment_status",
+    "attributes",
+    "addons",
+    "date_created",
+    "date_updated",
+    "task_queue_entered_date",
+    "priority",
+    "reason",
+    "sid",
+    "task_queue_sid",
+    "task_queue_friendly_name",
+    "task_channel_sid",
+    "task_channel_unique_name",
+    "timeout",
+    "workflow_sid",
+    "workflow_friendly_name",
+    "workspace_sid",
+    "url",
+    "links",
+    "virtual_start_time",
+    "ignore_capacity",
+    "routing_target",
 }
 
 
@@ -105,8 +124,14 @@ def test_explicit_queue_channel_and_virtual_start_time(api: Api) -> None:
 def test_routing_target_worker_ignores_capacity_by_default(api: Api) -> None:
     worker = api.fixture.single.workers[0].sid
     assert api.created(RoutingTarget=worker)["ignore_capacity"] is True
-    for value, expected in [("true", True), ("1", True), ("yes", True), ("false", False),
-                            ("no", False), ("0", False)]:
+    for value, expected in [
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        ("false", False),
+        ("no", False),
+        ("0", False),
+    ]:
         task = api.created(RoutingTarget=worker, IgnoreCapacity=value)
         assert task["ignore_capacity"] is expected, value
         assert task["routing_target"] == worker
@@ -147,8 +172,9 @@ def test_create_validation_errors_name_the_parameter(api: Api, form, word) -> No
 
 
 def test_boundary_values_are_accepted(api: Api) -> None:
-    task = api.created(Priority="2147483647", Timeout="1209600",
-                       VirtualStartTime="1900-01-01T00:00:00Z")
+    task = api.created(
+        Priority="2147483647", Timeout="1209600", VirtualStartTime="1900-01-01T00:00:00Z"
+    )
     assert task["priority"] == 2147483647
     assert task["timeout"] == 1209600
     assert task["virtual_start_time"] == "1900-01-01T00:00:00Z"
@@ -169,8 +195,12 @@ def test_unknown_task_is_404(api: Api) -> None:
 
 
 def test_json_body_is_rejected_not_misread(api: Api) -> None:
-    response = api.http.post(api.base, content=b'{"Priority": 1}', auth=api.auth,
-                             headers={"Content-Type": "application/json"})
+    response = api.http.post(
+        api.base,
+        content=b'{"Priority": 1}',
+        auth=api.auth,
+        headers={"Content-Type": "application/json"},
+    )
     assert_error(response, 400, 20001, "Content-Type")
 
 

@@ -28,7 +28,7 @@ def test_stale_if_match_on_update_is_412_and_changes_nothing(api: Api) -> None:
     assert after.json()["priority"] == 2 and after.headers["ETag"] == "1"
 
 
-@pytest.mark.parametrize("tag", ['1', '"1"', 'W/"1"', "*", '"7", "1"'])
+@pytest.mark.parametrize("tag", ["1", '"1"', 'W/"1"', "*", '"7", "1"'])
 def test_matching_if_match_applies(api: Api, tag) -> None:
     sid = api.created()["sid"]
     api.update(sid, Priority="2")
@@ -53,8 +53,9 @@ def test_fifty_concurrent_updaters_exactly_one_wins() -> None:
 
         def attempt(i: int) -> int:
             with httpx.Client(auth=auth) as client:
-                return client.post(f"{base}/{sid}", data={"Priority": str(i)},
-                                   headers={"If-Match": "0"}).status_code
+                return client.post(
+                    f"{base}/{sid}", data={"Priority": str(i)}, headers={"If-Match": "0"}
+                ).status_code
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             statuses = list(pool.map(attempt, range(50)))
@@ -62,9 +63,7 @@ def test_fifty_concurrent_updaters_exactly_one_wins() -> None:
         assert httpx.get(f"{base}/{sid}", auth=auth).headers["ETag"] == "1"
 
 
-@pytest.mark.parametrize(
-    "auth", [None, ("AC" + "0" * 32, "nope"), "wrong-token", ("", "")]
-)
+@pytest.mark.parametrize("auth", [None, ("AC" + "0" * 32, "nope"), "wrong-token", ("", "")])
 def test_bad_credentials_are_401_20003(api: Api, auth) -> None:
     if auth == "wrong-token":
         auth = (api.fixture.account_sid, "0" * 32)
@@ -93,7 +92,8 @@ def test_wrong_method_is_405_20004(api: Api) -> None:
     assert_error(response, 405, 20004)
     assert response.headers["Allow"] == "GET, POST"
     assert api.http.put(f"{api.base}/{sid}", auth=api.auth).headers["Allow"] == (
-        "GET, POST, DELETE")
+        "GET, POST, DELETE"
+    )
 
 
 def test_unknown_path_is_404_with_error_body(api: Api) -> None:
@@ -101,12 +101,20 @@ def test_unknown_path_is_404_with_error_body(api: Api) -> None:
 
 
 def test_undecodable_form_is_400(api: Api) -> None:
-    response = api.http.post(api.base, content=b"Attributes=%FF%FE", auth=api.auth,
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.http.post(
+        api.base,
+        content=b"Attributes=%FF%FE",
+        auth=api.auth,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_error(response, 400, 20001)
 
 
 def test_repeated_scalar_parameter_is_400(api: Api) -> None:
-    response = api.http.post(api.base, content=b"Priority=1&Priority=2", auth=api.auth,
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.http.post(
+        api.base,
+        content=b"Priority=1&Priority=2",
+        auth=api.auth,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_error(response, 400, 20001, "Priority")

@@ -31,12 +31,27 @@ def _walk(api: Api, params) -> list[str]:
 def population(api: Api, clock) -> dict[str, str]:
     made = {}
     for name, form in [
-        ("sales_p1", {"Attributes": json.dumps({"type": "sales", "lang": "en", "n": 1}),
-                      "Priority": "1"}),
-        ("support_p5", {"Attributes": json.dumps({"type": "support", "lang": "fr", "n": 5,
-                                                  "skills": ["a", "b"]}), "Priority": "5"}),
-        ("other_p5", {"Attributes": json.dumps({"type": "other", "n": 3}), "Priority": "5",
-                      "VirtualStartTime": "2020-01-01T00:00:00Z"}),
+        (
+            "sales_p1",
+            {"Attributes": json.dumps({"type": "sales", "lang": "en", "n": 1}), "Priority": "1"},
+        ),
+        (
+            "support_p5",
+            {
+                "Attributes": json.dumps(
+                    {"type": "support", "lang": "fr", "n": 5, "skills": ["a", "b"]}
+                ),
+                "Priority": "5",
+            },
+        ),
+        (
+            "other_p5",
+            {
+                "Attributes": json.dumps({"type": "other", "n": 3}),
+                "Priority": "5",
+                "VirtualStartTime": "2020-01-01T00:00:00Z",
+            },
+        ),
         ("routed", {"RoutingTarget": api.fixture.single.workers[0].sid, "Priority": "2"}),
     ]:
         made[name] = api.created(**form)["sid"]
@@ -58,9 +73,19 @@ def test_filters(api: Api, population) -> None:
     # The task routed to a Worker (IgnoreCapacity defaults to true) is reserved at once.
     assert _sids(api.list({"AssignmentStatus": "reserved"})) == [p["routed"]]
     assert set(_sids(api.list({"AssignmentStatus": "pending,canceled"}))) == set(p.values()) - {
-        p["routed"]}
-    assert set(_sids(api.list([("AssignmentStatus", "pending"), ("AssignmentStatus", "reserved"),
-                               ("AssignmentStatus", "canceled")]))) == set(p.values())
+        p["routed"]
+    }
+    assert set(
+        _sids(
+            api.list(
+                [
+                    ("AssignmentStatus", "pending"),
+                    ("AssignmentStatus", "reserved"),
+                    ("AssignmentStatus", "canceled"),
+                ]
+            )
+        )
+    ) == set(p.values())
     assert _sids(api.list({"TaskQueueSid": sales.sid})) == [p["sales_p1"]]
     assert _sids(api.list({"TaskQueueName": "Support Queue"})) == [p["support_p5"]]
     assert _sids(api.list({"TaskQueueName": "No Such Queue"})) == []
@@ -71,10 +96,14 @@ def test_filters(api: Api, population) -> None:
     assert len(_sids(api.list({"HasAddons": "false"}))) == 4
     assert _sids(api.list({"HasAddons": "true"})) == []
     assert _sids(api.list({"EvaluateTaskAttributes": 'type == "sales" OR lang == "fr"'})) == [
-        p["sales_p1"], p["support_p5"]]
+        p["sales_p1"],
+        p["support_p5"],
+    ]
     assert _sids(api.list({"EvaluateTaskAttributes": "skills HAS 'b'"})) == [p["support_p5"]]
     assert _sids(api.list({"EvaluateTaskAttributes": "n >= 3", "Priority": 5})) == [
-        p["support_p5"], p["other_p5"]]
+        p["support_p5"],
+        p["other_p5"],
+    ]
 
 
 def test_lists_are_per_workspace(api: Api, multi: Api, population) -> None:
@@ -113,15 +142,29 @@ def test_ordering(api: Api, population) -> None:
     p = population
     assert _sids(api.list({"Ordering": "DateCreated:desc"})) == list(reversed(p.values()))
     assert _sids(api.list({"Ordering": "Priority:desc"})) == [
-        p["support_p5"], p["other_p5"], p["routed"], p["sales_p1"]]
+        p["support_p5"],
+        p["other_p5"],
+        p["routed"],
+        p["sales_p1"],
+    ]
     assert _sids(api.list({"Ordering": "Priority:asc"})) == [
-        p["sales_p1"], p["routed"], p["support_p5"], p["other_p5"]]
+        p["sales_p1"],
+        p["routed"],
+        p["support_p5"],
+        p["other_p5"],
+    ]
     assert _sids(api.list({"Ordering": "Priority:desc,DateCreated:desc"})) == [
-        p["other_p5"], p["support_p5"], p["routed"], p["sales_p1"]]
+        p["other_p5"],
+        p["support_p5"],
+        p["routed"],
+        p["sales_p1"],
+    ]
     assert _sids(api.list({"Ordering": "VirtualStartTime:asc"}))[0] == p["other_p5"]
     assert _sids(api.list({"Ordering": "VirtualStartTime:desc"}))[-1] == p["other_p5"]
     assert _sids(api.list({"Ordering": "Priority:asc,VirtualStartTime:asc"}))[2:] == [
-        p["other_p5"], p["support_p5"]]
+        p["other_p5"],
+        p["support_p5"],
+    ]
 
 
 def test_paging_meta_and_walk(api: Api) -> None:

@@ -25,7 +25,9 @@ def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``trc serve --port 0`` in a subprocess; yields it and the base URL it printed."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -50,8 +52,9 @@ def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def test_fixture_command_prints_json() -> None:
-    out = subprocess.run([sys.executable, "-m", "harness", "fixture"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "harness", "fixture"], capture_output=True, text=True, check=True
+    ).stdout
     data = json.loads(out)
     assert data["account_sid"] == FX.account_sid
     assert len(data["workspaces"]["single"]["workflows"]) == 1

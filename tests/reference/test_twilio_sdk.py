@@ -71,17 +71,20 @@ def test_sdk_lists_with_filters_and_automatic_paging(client: Client, server: Run
     workflow = server.config.fixture.multi.workflows[0]
     tasks = client.taskrouter.v1.workspaces(ws_sid).tasks
     made = [
-        tasks.create(workflow_sid=workflow.sid,
-                     attributes=json.dumps({"batch": "sdk", "i": i})).sid
+        tasks.create(workflow_sid=workflow.sid, attributes=json.dumps({"batch": "sdk", "i": i})).sid
         for i in range(23)
     ]
     listed = tasks.list(evaluate_task_attributes='batch == "sdk"', page_size=5)
     assert [t.sid for t in listed] == made
-    pending = tasks.list(assignment_status=["pending", "reserved"], page_size=10,
-                         workflow_name=workflow.friendly_name)
+    pending = tasks.list(
+        assignment_status=["pending", "reserved"],
+        page_size=10,
+        workflow_name=workflow.friendly_name,
+    )
     assert {t.sid for t in pending} >= set(made)
-    newest_first = tasks.list(ordering="DateCreated:desc", limit=3,
-                              evaluate_task_attributes='batch == "sdk"')
+    newest_first = tasks.list(
+        ordering="DateCreated:desc", limit=3, evaluate_task_attributes='batch == "sdk"'
+    )
     assert [t.sid for t in newest_first] == made[::-1][:3]
     for sid in made:
         tasks(sid).delete()
@@ -91,15 +94,19 @@ def test_sdk_accepts_a_reservation_and_completes_the_task(client: Client, server
     ws = server.config.fixture.multi
     workspace = client.taskrouter.v1.workspaces(ws.sid)
     bob = ws.workers[1]
-    task = workspace.tasks.create(workflow_sid=ws.workflows[0].sid,
-                                  attributes=json.dumps({"type": "support"}))
+    task = workspace.tasks.create(
+        workflow_sid=ws.workflows[0].sid, attributes=json.dumps({"type": "support"})
+    )
     available = ws.activity("Available").sid
     assert workspace.workers(bob.sid).update(activity_sid=available).available is True
     assert workspace.tasks(task.sid).fetch().assignment_status == "reserved"
     [reservation] = workspace.tasks(task.sid).reservations.list()
     assert reservation.worker_sid == bob.sid and reservation.reservation_status == "pending"
-    accepted = workspace.tasks(task.sid).reservations(reservation.sid).update(
-        reservation_status="accepted")
+    accepted = (
+        workspace.tasks(task.sid)
+        .reservations(reservation.sid)
+        .update(reservation_status="accepted")
+    )
     assert accepted.reservation_status == "accepted"
     assert workspace.tasks(task.sid).fetch().assignment_status == "assigned"
     wrapping = workspace.tasks(task.sid).update(assignment_status="wrapping")

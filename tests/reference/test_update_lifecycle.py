@@ -12,15 +12,17 @@ def _set_status(api: Api, sid: str, status: str) -> None:
     """Move a task to a state the Task API cannot reach (reserved/assigned) for testing."""
     store = api.http.app.state.reference.store
     row = store.get(api.ws, sid)
-    assert store.replace_if_version(row.changed(assignment_status=status,
-                                                version=row.version + 1), row.version)
+    assert store.replace_if_version(
+        row.changed(assignment_status=status, version=row.version + 1), row.version
+    )
 
 
 def test_update_fields_bumps_version_and_date_updated(api: Api, clock) -> None:
     task = api.created(Attributes='{"type": "other"}')
     clock.advance(5)
-    response = api.update(task["sid"], Priority="9", TaskChannel="chat",
-                          VirtualStartTime="2020-01-01T00:00:00Z")
+    response = api.update(
+        task["sid"], Priority="9", TaskChannel="chat", VirtualStartTime="2020-01-01T00:00:00Z"
+    )
     assert response.status_code == 200
     assert response.headers["ETag"] == "1"
     body = response.json()
@@ -58,8 +60,9 @@ def test_cancel_with_reason(api: Api) -> None:
 
 def test_cancel_and_attributes_in_one_request_apply_both(api: Api) -> None:
     task = api.created()
-    body = api.update(task["sid"], AssignmentStatus="canceled", Reason="r",
-                      Attributes='{"type": "other"}').json()
+    body = api.update(
+        task["sid"], AssignmentStatus="canceled", Reason="r", Attributes='{"type": "other"}'
+    ).json()
     assert body["assignment_status"] == "canceled" and body["attributes"] == '{"type": "other"}'
 
 
@@ -73,8 +76,12 @@ def test_reason_required_to_cancel_or_complete(api: Api) -> None:
 def test_assigned_wrapping_completed(api: Api) -> None:
     task = api.created()
     _set_status(api, task["sid"], "assigned")
-    assert_error(api.update(task["sid"], AssignmentStatus="canceled", Reason="x"), 400, 20001,
-                 "not pending or reserved")
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="canceled", Reason="x"),
+        400,
+        20001,
+        "not pending or reserved",
+    )
     wrapping = api.update(task["sid"], AssignmentStatus="wrapping")
     assert wrapping.json()["assignment_status"] == "wrapping"
     done = api.update(task["sid"], AssignmentStatus="completed", Reason="done").json()
@@ -84,10 +91,15 @@ def test_assigned_wrapping_completed(api: Api) -> None:
 def test_reserved_can_be_canceled_but_not_completed(api: Api) -> None:
     task = api.created()
     _set_status(api, task["sid"], "reserved")
-    assert_error(api.update(task["sid"], AssignmentStatus="completed", Reason="x"), 400, 20001,
-                 "not assigned or wrapping")
-    assert_error(api.update(task["sid"], AssignmentStatus="wrapping"), 400, 20001,
-                 "not currently assigned")
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="completed", Reason="x"),
+        400,
+        20001,
+        "not assigned or wrapping",
+    )
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="wrapping"), 400, 20001, "not currently assigned"
+    )
     assert api.update(task["sid"], AssignmentStatus="canceled", Reason="x").status_code == 200
 
 
@@ -95,8 +107,12 @@ def test_reserved_can_be_canceled_but_not_completed(api: Api) -> None:
 def test_wrapping_or_completed_with_attributes_needs_two_requests(api: Api, status) -> None:
     task = api.created()
     _set_status(api, task["sid"], "assigned")
-    assert_error(api.update(task["sid"], AssignmentStatus=status, Reason="r",
-                            Attributes='{"a": 1}'), 400, 20001, "two requests")
+    assert_error(
+        api.update(task["sid"], AssignmentStatus=status, Reason="r", Attributes='{"a": 1}'),
+        400,
+        20001,
+        "two requests",
+    )
     assert api.fetch(task["sid"]).json()["assignment_status"] == "assigned"
 
 
@@ -108,10 +124,15 @@ def test_statuses_the_api_cannot_set(api: Api, status) -> None:
 
 def test_pending_cannot_wrap_or_complete(api: Api) -> None:
     task = api.created()
-    assert_error(api.update(task["sid"], AssignmentStatus="wrapping"), 400, 20001,
-                 "not currently assigned")
-    assert_error(api.update(task["sid"], AssignmentStatus="completed", Reason="x"), 400, 20001,
-                 "not assigned or wrapping")
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="wrapping"), 400, 20001, "not currently assigned"
+    )
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="completed", Reason="x"),
+        400,
+        20001,
+        "not assigned or wrapping",
+    )
 
 
 def test_final_task_rejects_updates(api: Api) -> None:
@@ -122,9 +143,12 @@ def test_final_task_rejects_updates(api: Api) -> None:
 
 def test_update_validation(api: Api) -> None:
     sid = api.created()["sid"]
-    for form, word in [({"Attributes": "nope"}, "Attributes"), ({"Priority": "-5"}, "Priority"),
-                       ({"TaskChannel": "pigeon"}, "TaskChannel"),
-                       ({"VirtualStartTime": "2999-01-01T00:00:00Z"}, "VirtualStartTime")]:
+    for form, word in [
+        ({"Attributes": "nope"}, "Attributes"),
+        ({"Priority": "-5"}, "Priority"),
+        ({"TaskChannel": "pigeon"}, "TaskChannel"),
+        ({"VirtualStartTime": "2999-01-01T00:00:00Z"}, "VirtualStartTime"),
+    ]:
         assert_error(api.update(sid, **form), 400, 20001, word)
     assert api.fetch(sid).headers["ETag"] == "0"
 

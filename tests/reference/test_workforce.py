@@ -19,18 +19,25 @@ class Workforce:
         return self.ws.activity(name).sid
 
     def set_activity(self, worker: str, name: str):
-        return self.api.http.post(f"{self.base}/Workers/{worker}", auth=self.api.auth,
-                                  data={"ActivitySid": self.activity(name)})
+        return self.api.http.post(
+            f"{self.base}/Workers/{worker}",
+            auth=self.api.auth,
+            data={"ActivitySid": self.activity(name)},
+        )
 
     def reservations(self, task: str, **query):
-        response = self.api.http.get(f"{self.base}/Tasks/{task}/Reservations", params=query,
-                                     auth=self.api.auth)
+        response = self.api.http.get(
+            f"{self.base}/Tasks/{task}/Reservations", params=query, auth=self.api.auth
+        )
         assert response.status_code == 200, response.text
         return response.json()["reservations"]
 
     def resolve(self, task: str, reservation: str, status: str):
-        return self.api.http.post(f"{self.base}/Tasks/{task}/Reservations/{reservation}",
-                                  data={"ReservationStatus": status}, auth=self.api.auth)
+        return self.api.http.post(
+            f"{self.base}/Tasks/{task}/Reservations/{reservation}",
+            data={"ReservationStatus": status},
+            auth=self.api.auth,
+        )
 
     def status(self, task: str) -> str:
         return self.api.fetch(task).json()["assignment_status"]
@@ -44,27 +51,37 @@ def wf(api: Api) -> Workforce:
 def test_activities_and_seeded_workers(api: Api, wf: Workforce) -> None:
     activities = api.http.get(f"{wf.base}/Activities", auth=api.auth).json()["activities"]
     assert {(a["friendly_name"], a["available"]) for a in activities} == {
-        ("Offline", False), ("Available", True), ("Unavailable", False)}
+        ("Offline", False),
+        ("Available", True),
+        ("Unavailable", False),
+    }
     workers = api.http.get(f"{wf.base}/Workers", auth=api.auth).json()
     assert workers["meta"]["key"] == "workers"
     assert {w["friendly_name"] for w in workers["workers"]} == {"Alice", "Bob"}
-    assert all(w["activity_name"] == "Offline" and not w["available"]
-               for w in workers["workers"])
+    assert all(w["activity_name"] == "Offline" and not w["available"] for w in workers["workers"])
 
 
 def test_worker_crud(api: Api, wf: Workforce) -> None:
-    created = api.http.post(f"{wf.base}/Workers", auth=api.auth,
-                            data={"FriendlyName": "Carol", "Attributes": '{"skills": []}'})
+    created = api.http.post(
+        f"{wf.base}/Workers",
+        auth=api.auth,
+        data={"FriendlyName": "Carol", "Attributes": '{"skills": []}'},
+    )
     assert created.status_code == 201
     sid = created.json()["sid"]
     assert sid.startswith("WK") and created.json()["activity_name"] == "Offline"
-    assert_error(api.http.post(f"{wf.base}/Workers", auth=api.auth,
-                               data={"FriendlyName": "Carol"}), 400, 20001, "Carol")
+    assert_error(
+        api.http.post(f"{wf.base}/Workers", auth=api.auth, data={"FriendlyName": "Carol"}),
+        400,
+        20001,
+        "Carol",
+    )
     assert_error(api.http.post(f"{wf.base}/Workers", auth=api.auth), 400, 20001, "FriendlyName")
     updated = wf.set_activity(sid, "Available").json()
     assert updated["available"] is True and updated["activity_name"] == "Available"
-    available = api.http.get(f"{wf.base}/Workers", params={"Available": "true"},
-                             auth=api.auth).json()["workers"]
+    available = api.http.get(
+        f"{wf.base}/Workers", params={"Available": "true"}, auth=api.auth
+    ).json()["workers"]
     assert [w["sid"] for w in available] == [sid]
     assert api.http.delete(f"{wf.base}/Workers/{sid}", auth=api.auth).status_code == 204
     assert_error(api.http.get(f"{wf.base}/Workers/{sid}", auth=api.auth), 404, 20404)
@@ -86,8 +103,12 @@ def test_available_matching_worker_reserves_then_accept_assigns(api: Api, wf: Wo
     accepted = wf.resolve(task["sid"], reservation["sid"], "accepted")
     assert accepted.json()["reservation_status"] == "accepted"
     assert wf.status(task["sid"]) == "assigned"
-    assert_error(api.update(task["sid"], AssignmentStatus="canceled", Reason="x"), 400, 20001,
-                 "not pending or reserved")
+    assert_error(
+        api.update(task["sid"], AssignmentStatus="canceled", Reason="x"),
+        400,
+        20001,
+        "not pending or reserved",
+    )
     api.update(task["sid"], AssignmentStatus="wrapping")
     assert wf.reservations(task["sid"])[0]["reservation_status"] == "wrapping"
     api.update(task["sid"], AssignmentStatus="completed", Reason="done")
@@ -109,8 +130,9 @@ def test_highest_priority_then_oldest_first(api: Api, wf: Workforce, clock) -> N
     clock.advance(1)
     new_high = api.created(Attributes='{"type": "sales"}', Priority="5")["sid"]
     clock.advance(1)
-    older_vst_high = api.created(Attributes='{"type": "sales"}', Priority="5",
-                                 VirtualStartTime="2020-01-01T00:00:00Z")["sid"]
+    older_vst_high = api.created(
+        Attributes='{"type": "sales"}', Priority="5", VirtualStartTime="2020-01-01T00:00:00Z"
+    )["sid"]
     wf.set_activity(alice, "Available")
     assert wf.status(older_vst_high) == "reserved"
     assert wf.status(new_high) == "pending" and wf.status(old_low) == "pending"
@@ -161,8 +183,9 @@ def test_delete_removes_reservations(api: Api, wf: Workforce) -> None:
 
 def test_routing_target_with_capacity_check(api: Api, wf: Workforce) -> None:
     alice = wf.ws.workers[0].sid
-    respects = api.created(RoutingTarget=alice, IgnoreCapacity="false",
-                           Attributes=json.dumps({"type": "support"}))["sid"]
+    respects = api.created(
+        RoutingTarget=alice, IgnoreCapacity="false", Attributes=json.dumps({"type": "support"})
+    )["sid"]
     assert wf.status(respects) == "pending"  # Alice is offline
     ignores = api.created(RoutingTarget=alice)["sid"]
     assert wf.status(ignores) == "reserved"  # offline, but capacity/availability ignored
@@ -180,12 +203,21 @@ def test_resolved_reservation_cannot_change(api: Api, wf: Workforce) -> None:
 
 def test_worker_names_unique_case_insensitively_on_create_and_rename(api: Api, wf: Workforce):
     bob = wf.ws.workers[1].sid
-    assert_error(api.http.post(f"{wf.base}/Workers", auth=api.auth,
-                               data={"FriendlyName": "alice"}), 400, 20001, "already exists")
-    assert_error(api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth,
-                               data={"FriendlyName": "ALICE"}), 400, 20001, "already exists")
-    renamed = api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth,
-                            data={"FriendlyName": "Bobby"})
+    assert_error(
+        api.http.post(f"{wf.base}/Workers", auth=api.auth, data={"FriendlyName": "alice"}),
+        400,
+        20001,
+        "already exists",
+    )
+    assert_error(
+        api.http.post(f"{wf.base}/Workers/{bob}", auth=api.auth, data={"FriendlyName": "ALICE"}),
+        400,
+        20001,
+        "already exists",
+    )
+    renamed = api.http.post(
+        f"{wf.base}/Workers/{bob}", auth=api.auth, data={"FriendlyName": "Bobby"}
+    )
     assert renamed.status_code == 200 and renamed.json()["friendly_name"] == "Bobby"
 
 

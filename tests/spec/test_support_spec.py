@@ -81,8 +81,14 @@ IMPLEMENTED_PARAMETERS = {
 # Twilio parameters the reference does not implement: each must be named in the x-trc-note.
 OMITTED_PARAMETERS = {
     "ListActivity": ["Page", "PageToken"],
-    "ListWorker": ["TargetWorkersExpression", "TaskQueueName", "TaskQueueSid", "Ordering",
-                   "Page", "PageToken"],
+    "ListWorker": [
+        "TargetWorkersExpression",
+        "TaskQueueName",
+        "TaskQueueSid",
+        "Ordering",
+        "Page",
+        "PageToken",
+    ],
     "UpdateWorker": ["RejectPendingReservations", "If-Match"],
     "DeleteWorker": ["If-Match"],
     "ListTaskReservation": ["Page", "PageToken"],
@@ -241,9 +247,15 @@ def test_operation_ids_are_twilios(spec: dict[str, Any], task_spec: dict[str, An
 
 def test_tags_are_twilios(spec: dict[str, Any]) -> None:
     for op_id, (_, _, op) in operations(spec).items():
-        resource = "TaskReservation" if "Reservation" in op_id else op_id.removeprefix(
-            "List").removeprefix("Fetch").removeprefix("Create").removeprefix(
-            "Update").removeprefix("Delete")
+        resource = (
+            "TaskReservation"
+            if "Reservation" in op_id
+            else op_id.removeprefix("List")
+            .removeprefix("Fetch")
+            .removeprefix("Create")
+            .removeprefix("Update")
+            .removeprefix("Delete")
+        )
         assert op["tags"] == [f"TaskrouterV1{resource}"], op_id
 
 
@@ -294,9 +306,11 @@ def test_request_bodies_are_form_encoded(spec: dict[str, Any]) -> None:
             schema = body_schema(spec, op)
             assert schema["type"] == "object"
             assert "additionalProperties" not in schema, "unknown parameters are ignored"
-            for name, example in op["requestBody"]["content"][
-                "application/x-www-form-urlencoded"
-            ].get("examples", {}).items():
+            for name, example in (
+                op["requestBody"]["content"]["application/x-www-form-urlencoded"]
+                .get("examples", {})
+                .items()
+            ):
                 assert not schema_errors(spec, schema, example["value"]), (op_id, name)
     assert with_body == {"CreateWorker", "UpdateWorker", "UpdateTaskReservation"}
     create = body_schema(spec, operations(spec)["CreateWorker"][2])
@@ -319,8 +333,10 @@ def test_parameters_are_the_implemented_subset(spec: dict[str, Any]) -> None:
         for name in omitted:
             assert name in note, f"{op_id}: x-trc-note should say {name} is not implemented"
         assert "x-trc-notes.parameters-subset" in note, op_id
-    covered = {json_pointer(spec, pointer)["operationId"]
-                for pointer in spec["x-trc-notes"]["parameters-subset"]["applies-to"]}
+    covered = {
+        json_pointer(spec, pointer)["operationId"]
+        for pointer in spec["x-trc-notes"]["parameters-subset"]["applies-to"]
+    }
     assert covered == set(OMITTED_PARAMETERS)
 
 
@@ -340,7 +356,13 @@ def test_list_envelopes(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     meta = schemas["ListMeta"]
     assert meta["required"] == [
-        "first_page_url", "key", "next_page_url", "page", "page_size", "previous_page_url", "url"
+        "first_page_url",
+        "key",
+        "next_page_url",
+        "page",
+        "page_size",
+        "previous_page_url",
+        "url",
     ]
     for name, key, item in (
         ("ActivityList", "activities", "Activity"),
@@ -366,15 +388,18 @@ def test_schemas_require_every_field_the_reference_renders(spec: dict[str, Any])
     worker = ws.workers[0]
     activity = ws.activity("Available")
     assert activity is not None
-    row = WorkerRow(worker.sid, ws.sid, worker.friendly_name, worker.attributes, activity.sid,
-                    1.0, 2.0, 3.0)
-    reservation = ReservationRow("WR" + "0" * 32, ws.sid, "WT" + "0" * 32, worker.sid,
-                                 "pending", 1.0, 2.0, 3.0)
+    row = WorkerRow(
+        worker.sid, ws.sid, worker.friendly_name, worker.attributes, activity.sid, 1.0, 2.0, 3.0
+    )
+    reservation = ReservationRow(
+        "WR" + "0" * 32, ws.sid, "WT" + "0" * 32, worker.sid, "pending", 1.0, 2.0, 3.0
+    )
     rendered = {
         "Activity": activity_json(activity, ws, fixture.account_sid, base),
         "Worker": worker_json(row, ws, fixture.account_sid, base),
-        "TaskReservation": reservation_json(reservation, worker.friendly_name,
-                                            fixture.account_sid, base),
+        "TaskReservation": reservation_json(
+            reservation, worker.friendly_name, fixture.account_sid, base
+        ),
     }
     for name, body in rendered.items():
         schema = spec["components"]["schemas"][name]
@@ -391,9 +416,7 @@ def test_x_trc_notes_point_at_real_objects(spec: dict[str, Any]) -> None:
         assert note["strength"] in ("documented", "inferred", "unverified"), key
         for pointer in note["applies-to"]:
             json_pointer(spec, pointer)
-    available = json_pointer(
-        spec, spec["x-trc-notes"]["worker-available-filter"]["applies-to"][0]
-    )
+    available = json_pointer(spec, spec["x-trc-notes"]["worker-available-filter"]["applies-to"][0])
     assert available["name"] == "Available"
 
 
@@ -422,15 +445,22 @@ class Flow:
     ws: str
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def call(self, op_id: str, expected: int, method: str, path: str, *,
-             auth: bool = True, **kwargs: Any) -> Any:
-        response = self.client.request(method, path, auth=self.auth if auth else None,
-                                       **kwargs)
+    def call(
+        self, op_id: str, expected: int, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> Any:
+        response = self.client.request(method, path, auth=self.auth if auth else None, **kwargs)
         assert response.status_code == expected, (op_id, method, path, response.text)
-        self.exchanges.append(Exchange(op_id, response.status_code, method, path,
-                                       response.content,
-                                       response.headers.get("content-type", ""),
-                                       dict(response.headers)))
+        self.exchanges.append(
+            Exchange(
+                op_id,
+                response.status_code,
+                method,
+                path,
+                response.content,
+                response.headers.get("content-type", ""),
+                dict(response.headers),
+            )
+        )
         return response.json() if response.content else None
 
     def task(self, method: str, path: str, expected: int, **kwargs: Any) -> Any:
@@ -440,8 +470,13 @@ class Flow:
         return response.json()
 
 
-NO_SUCH = {"WS": "WS" + "0" * 32, "WA": "WA" + "0" * 32, "WK": "WK" + "0" * 32,
-           "WT": "WT" + "0" * 32, "WR": "WR" + "0" * 32}
+NO_SUCH = {
+    "WS": "WS" + "0" * 32,
+    "WA": "WA" + "0" * 32,
+    "WK": "WK" + "0" * 32,
+    "WT": "WT" + "0" * 32,
+    "WR": "WR" + "0" * 32,
+}
 
 
 def _run_lifecycle(flow: Flow, fixture: Any) -> dict[str, str]:
@@ -454,7 +489,10 @@ def _run_lifecycle(flow: Flow, fixture: Any) -> dict[str, str]:
     # Activities
     listed = flow.call("ListActivity", 200, "GET", f"{base}/Activities")
     assert {a["friendly_name"] for a in listed["activities"]} == {
-        "Offline", "Available", "Unavailable"}
+        "Offline",
+        "Available",
+        "Unavailable",
+    }
     flow.call("ListActivity", 400, "GET", f"{base}/Activities", params={"PageSize": "0"})
     fetched = flow.call("FetchActivity", 200, "GET", f"{base}/Activities/{available}")
     assert fetched["available"] is True
@@ -463,23 +501,38 @@ def _run_lifecycle(flow: Flow, fixture: Any) -> dict[str, str]:
     # Workers: create one that can take sales tasks, then make it available
     flow.call("ListWorker", 200, "GET", f"{base}/Workers")
     flow.call("CreateWorker", 400, "POST", f"{base}/Workers", data={"Attributes": "{}"})
-    dana = flow.call("CreateWorker", 201, "POST", f"{base}/Workers",
-                     data={"FriendlyName": "Dana", "Attributes": '{"skills": ["sales"]}'})
+    dana = flow.call(
+        "CreateWorker",
+        201,
+        "POST",
+        f"{base}/Workers",
+        data={"FriendlyName": "Dana", "Attributes": '{"skills": ["sales"]}'},
+    )
     assert dana["activity_name"] == "Offline" and dana["available"] is False
     dana_sid = dana["sid"]
     flow.call("CreateWorker", 400, "POST", f"{base}/Workers", data={"FriendlyName": "Dana"})
     assert flow.call("FetchWorker", 200, "GET", f"{base}/Workers/{dana_sid}")["sid"] == dana_sid
     flow.call("FetchWorker", 404, "GET", f"{base}/Workers/{NO_SUCH['WK']}")
     flow.call("FetchWorker", 404, "GET", f"{base}/Workers/WKnotasid")
-    now_available = flow.call("UpdateWorker", 200, "POST", f"{base}/Workers/{dana_sid}",
-                              data={"ActivitySid": available})
+    now_available = flow.call(
+        "UpdateWorker", 200, "POST", f"{base}/Workers/{dana_sid}", data={"ActivitySid": available}
+    )
     assert now_available["available"] is True and now_available["activity_sid"] == available
-    flow.call("UpdateWorker", 400, "POST", f"{base}/Workers/{dana_sid}",
-              data={"FriendlyName": ""})
-    flow.call("UpdateWorker", 400, "POST", f"{base}/Workers/{dana_sid}",
-              data={"ActivitySid": NO_SUCH["WA"]})
-    flow.call("UpdateWorker", 404, "POST", f"{base}/Workers/{NO_SUCH['WK']}",
-              data={"FriendlyName": "Nobody"})
+    flow.call("UpdateWorker", 400, "POST", f"{base}/Workers/{dana_sid}", data={"FriendlyName": ""})
+    flow.call(
+        "UpdateWorker",
+        400,
+        "POST",
+        f"{base}/Workers/{dana_sid}",
+        data={"ActivitySid": NO_SUCH["WA"]},
+    )
+    flow.call(
+        "UpdateWorker",
+        404,
+        "POST",
+        f"{base}/Workers/{NO_SUCH['WK']}",
+        data={"FriendlyName": "Nobody"},
+    )
     for query, expected in (
         ({"Available": "true"}, [dana_sid]),
         ({"ActivityName": "Available"}, [dana_sid]),
@@ -488,8 +541,9 @@ def _run_lifecycle(flow: Flow, fixture: Any) -> dict[str, str]:
     ):
         page = flow.call("ListWorker", 200, "GET", f"{base}/Workers", params=query)
         assert [w["sid"] for w in page["workers"]] == expected, query
-    unavailable = flow.call("ListWorker", 200, "GET", f"{base}/Workers",
-                            params={"Available": "maybe"})  # any other value means false
+    unavailable = flow.call(
+        "ListWorker", 200, "GET", f"{base}/Workers", params={"Available": "maybe"}
+    )  # any other value means false
     assert dana_sid not in [w["sid"] for w in unavailable["workers"]]
     flow.call("ListWorker", 400, "GET", f"{base}/Workers", params={"PageSize": "0"})
 
@@ -499,60 +553,102 @@ def _run_lifecycle(flow: Flow, fixture: Any) -> dict[str, str]:
     reservations = f"{base}/Tasks/{task_sid}/Reservations"
     page = flow.call("ListTaskReservation", 200, "GET", reservations)
     assert [(r["worker_sid"], r["reservation_status"]) for r in page["reservations"]] == [
-        (dana_sid, "pending")]
+        (dana_sid, "pending")
+    ]
     reservation_sid = page["reservations"][0]["sid"]
-    page = flow.call("ListTaskReservation", 200, "GET", reservations,
-                     params={"ReservationStatus": "pending", "WorkerSid": dana_sid})
+    page = flow.call(
+        "ListTaskReservation",
+        200,
+        "GET",
+        reservations,
+        params={"ReservationStatus": "pending", "WorkerSid": dana_sid},
+    )
     assert [r["sid"] for r in page["reservations"]] == [reservation_sid]
-    flow.call("ListTaskReservation", 400, "GET", reservations,
-              params={"ReservationStatus": "bogus"})
-    flow.call("ListTaskReservation", 404, "GET",
-              f"{base}/Tasks/{NO_SUCH['WT']}/Reservations")
+    flow.call(
+        "ListTaskReservation", 400, "GET", reservations, params={"ReservationStatus": "bogus"}
+    )
+    flow.call("ListTaskReservation", 404, "GET", f"{base}/Tasks/{NO_SUCH['WT']}/Reservations")
     fetched = flow.call("FetchTaskReservation", 200, "GET", f"{reservations}/{reservation_sid}")
     assert fetched["worker_name"] == "Dana" and fetched["task_sid"] == task_sid
     flow.call("FetchTaskReservation", 404, "GET", f"{reservations}/{NO_SUCH['WR']}")
-    flow.call("UpdateTaskReservation", 400, "POST", f"{reservations}/{reservation_sid}",
-              data={"ReservationStatus": "canceled"})
-    accepted = flow.call("UpdateTaskReservation", 200, "POST",
-                         f"{reservations}/{reservation_sid}",
-                         data={"ReservationStatus": "accepted"})
+    flow.call(
+        "UpdateTaskReservation",
+        400,
+        "POST",
+        f"{reservations}/{reservation_sid}",
+        data={"ReservationStatus": "canceled"},
+    )
+    accepted = flow.call(
+        "UpdateTaskReservation",
+        200,
+        "POST",
+        f"{reservations}/{reservation_sid}",
+        data={"ReservationStatus": "accepted"},
+    )
     assert accepted["reservation_status"] == "accepted"
     assert flow.task("GET", f"{base}/Tasks/{task_sid}", 200)["assignment_status"] == "assigned"
-    flow.call("UpdateTaskReservation", 400, "POST", f"{reservations}/{reservation_sid}",
-              data={"ReservationStatus": "accepted"})
-    flow.call("UpdateTaskReservation", 404, "POST", f"{reservations}/{NO_SUCH['WR']}",
-              data={"ReservationStatus": "accepted"})
+    flow.call(
+        "UpdateTaskReservation",
+        400,
+        "POST",
+        f"{reservations}/{reservation_sid}",
+        data={"ReservationStatus": "accepted"},
+    )
+    flow.call(
+        "UpdateTaskReservation",
+        404,
+        "POST",
+        f"{reservations}/{NO_SUCH['WR']}",
+        data={"ReservationStatus": "accepted"},
+    )
     flow.call("DeleteWorker", 400, "DELETE", f"{base}/Workers/{dana_sid}")
 
     # A second sales task while Dana is busy: Alice becomes available, is offered it, rejects
     task2 = flow.task("POST", f"{base}/Tasks", 201, data={"Attributes": '{"type": "sales"}'})
     task2_sid = task2["sid"]
     reservations2 = f"{base}/Tasks/{task2_sid}/Reservations"
-    flow.call("UpdateWorker", 200, "POST", f"{base}/Workers/{alice}",
-              data={"ActivitySid": available})
-    page = flow.call("ListTaskReservation", 200, "GET", reservations2,
-                     params={"WorkerSid": alice})
+    flow.call(
+        "UpdateWorker", 200, "POST", f"{base}/Workers/{alice}", data={"ActivitySid": available}
+    )
+    page = flow.call("ListTaskReservation", 200, "GET", reservations2, params={"WorkerSid": alice})
     assert [r["reservation_status"] for r in page["reservations"]] == ["pending"]
-    rejected = flow.call("UpdateTaskReservation", 200, "POST",
-                         f"{reservations2}/{page['reservations'][0]['sid']}",
-                         data={"ReservationStatus": "rejected", "WorkerActivitySid": offline})
+    rejected = flow.call(
+        "UpdateTaskReservation",
+        200,
+        "POST",
+        f"{reservations2}/{page['reservations'][0]['sid']}",
+        data={"ReservationStatus": "rejected", "WorkerActivitySid": offline},
+    )
     assert rejected["reservation_status"] == "rejected"
-    assert flow.call("FetchWorker", 200, "GET", f"{base}/Workers/{alice}")[
-        "activity_name"] == "Offline"
+    assert (
+        flow.call("FetchWorker", 200, "GET", f"{base}/Workers/{alice}")["activity_name"]
+        == "Offline"
+    )
 
     # Completing the first task completes its reservation and frees Dana, who gets task 2;
     # canceling task 2 cancels that reservation.
-    flow.task("POST", f"{base}/Tasks/{task_sid}", 200,
-              data={"AssignmentStatus": "completed", "Reason": "done"})
+    flow.task(
+        "POST",
+        f"{base}/Tasks/{task_sid}",
+        200,
+        data={"AssignmentStatus": "completed", "Reason": "done"},
+    )
     completed = flow.call("FetchTaskReservation", 200, "GET", f"{reservations}/{reservation_sid}")
     assert completed["reservation_status"] == "completed"
     page = flow.call("ListTaskReservation", 200, "GET", reservations2)
     assert [(r["worker_sid"], r["reservation_status"]) for r in page["reservations"]] == [
-        (alice, "rejected"), (dana_sid, "pending")]
-    flow.task("POST", f"{base}/Tasks/{task2_sid}", 200,
-              data={"AssignmentStatus": "canceled", "Reason": "no longer needed"})
-    page = flow.call("ListTaskReservation", 200, "GET", reservations2,
-                     params={"ReservationStatus": "canceled"})
+        (alice, "rejected"),
+        (dana_sid, "pending"),
+    ]
+    flow.task(
+        "POST",
+        f"{base}/Tasks/{task2_sid}",
+        200,
+        data={"AssignmentStatus": "canceled", "Reason": "no longer needed"},
+    )
+    page = flow.call(
+        "ListTaskReservation", 200, "GET", reservations2, params={"ReservationStatus": "canceled"}
+    )
     assert [r["worker_sid"] for r in page["reservations"]] == [dana_sid]
 
     # Dana has no work left and can go
@@ -571,16 +667,18 @@ def _path_for(path: str, sids: dict[str, str], ws_sid: str) -> str:
     return filled
 
 
-def _run_auth_and_workspace_errors(flow: Flow, spec: dict[str, Any], sids: dict[str, str],
-                                   ws_sid: str) -> None:
+def _run_auth_and_workspace_errors(
+    flow: Flow, spec: dict[str, Any], sids: dict[str, str], ws_sid: str
+) -> None:
     """Every operation: 401 without credentials, 404 on a workspace that does not exist."""
     for op_id, (method, path, _) in operations(spec).items():
         flow.call(op_id, 401, method.upper(), _path_for(path, sids, ws_sid), auth=False)
         flow.call(op_id, 404, method.upper(), _path_for(path, sids, NO_SUCH["WS"]))
 
 
-def _run_unsupported_methods(flow: Flow, spec: dict[str, Any], sids: dict[str, str],
-                             ws_sid: str) -> None:
+def _run_unsupported_methods(
+    flow: Flow, spec: dict[str, Any], sids: dict[str, str], ws_sid: str
+) -> None:
     for path, item in spec["paths"].items():
         for method in item["x-trc-unsupported-methods"]["methods"]:
             flow.call(f"{method} {path}", 405, method, _path_for(path, sids, ws_sid))
