@@ -268,8 +268,9 @@ class WorkforceService:
             conn = self.tasks.connection
             conn.execute(
                 "UPDATE reservations SET reservation_status = 'canceled', date_updated = ?, "
-                "timeout_at = NULL WHERE reservation_status = 'pending' AND task_sid IN "
-                "(SELECT sid FROM tasks WHERE assignment_status = 'canceled')",
+                "timeout_at = NULL WHERE reservation_status = 'pending' AND EXISTS (SELECT 1 "
+                "FROM tasks t WHERE t.sid = reservations.task_sid "
+                "AND t.assignment_status = 'canceled')",
                 (now,),
             )
             conn.execute(
