@@ -294,36 +294,36 @@ class CreatedTaskUnfetchable(Fault):
             ex.path = ex.path[: -len(ex.path.rsplit("/", 1)[1])] + "WT" + "0" * 32
 
 
-class AssignedCancellable(Fault):
+class _LooserTransition(Fault):
+    """Allow one forbidden Task API transition by making the task look like it is in a state
+    the real rule accepts (``pretend``)."""
+
+    status = ""
+    from_status = ""
+    pretend = ""
+
+    def patch(self, app: Any) -> None:
+        service = app.state.reference.service
+        original = service._transition
+
+        def transition(ws: Any, row: Any, status: str, *rest: Any) -> dict[str, Any]:
+            if status == self.status and row.assignment_status == self.from_status:
+                row = row.changed(assignment_status=self.pretend)
+            return original(ws, row, status, *rest)
+
+        service._transition = transition
+
+
+class AssignedCancellable(_LooserTransition):
     name, category = "assigned-cancellable", "workforce"
     description = "An assigned task can be canceled through the Task API."
-
-    def patch(self, app: Any) -> None:
-        service = app.state.reference.service
-        original = service._transition
-
-        def transition(ws: Any, row: Any, status: str, *rest: Any) -> dict[str, Any]:
-            if status == "canceled" and row.assignment_status == "assigned":
-                row = row.changed(assignment_status="reserved")
-            return original(ws, row, status, *rest)
-
-        service._transition = transition
+    status, from_status, pretend = "canceled", "assigned", "reserved"
 
 
-class WrappingFromPending(Fault):
+class WrappingFromPending(_LooserTransition):
     name, category = "wrapping-from-pending", "lifecycle"
     description = "A pending task can be moved to wrapping."
-
-    def patch(self, app: Any) -> None:
-        service = app.state.reference.service
-        original = service._transition
-
-        def transition(ws: Any, row: Any, status: str, *rest: Any) -> dict[str, Any]:
-            if status == "wrapping" and row.assignment_status == "pending":
-                row = row.changed(assignment_status="assigned")
-            return original(ws, row, status, *rest)
-
-        service._transition = transition
+    status, from_status, pretend = "wrapping", "pending", "assigned"
 
 
 class RejectKeepsReserved(Fault):

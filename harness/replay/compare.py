@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -277,38 +278,12 @@ class Comparator:
     def _content_type(
         self, rows: dict[str, FieldRow], recorded: Interaction, answer: CandidateAnswer
     ) -> None:
-        rec = recorded.response_header("content-type")
-        cand = answer.header("content-type")
-        field = HEADER_PREFIX + "Content-Type"
-        if rec is None and cand is None:
-            return
-        if rec is None or cand is None:
-            _put(rows, _presence(field, rec, cand))
-            return
-        if rec == cand:
-            _put(rows, FieldRow(field, EQUAL, rec, cand))
-        elif _media(rec) == _media(cand):
-            _put(rows, FieldRow(field, NORMALISED_EQUAL, rec, cand))
-        else:
-            _put(rows, FieldRow(field, DIFFERENT, rec, cand, "media type differs"))
+        _header(rows, recorded, answer, "Content-Type", _media, "media type differs")
 
     def _www_authenticate(
         self, rows: dict[str, FieldRow], recorded: Interaction, answer: CandidateAnswer
     ) -> None:
-        rec = recorded.response_header("www-authenticate")
-        cand = answer.header("www-authenticate")
-        field = HEADER_PREFIX + "WWW-Authenticate"
-        if rec is None and cand is None:
-            return
-        if rec is None or cand is None:
-            _put(rows, _presence(field, rec, cand))
-            return
-        if rec == cand:
-            _put(rows, FieldRow(field, EQUAL, rec, cand))
-        elif rec.split(" ", 1)[0].lower() == cand.split(" ", 1)[0].lower():
-            _put(rows, FieldRow(field, NORMALISED_EQUAL, rec, cand))
-        else:
-            _put(rows, FieldRow(field, DIFFERENT, rec, cand, "auth scheme differs"))
+        _header(rows, recorded, answer, "WWW-Authenticate", _scheme, "auth scheme differs")
 
     def _etag(
         self,
@@ -376,6 +351,34 @@ def _task_of(path: str, document: Any) -> str | None:
 def _quoted(etag: str) -> bool:
     value = etag[2:] if etag.startswith("W/") else etag
     return value.startswith('"')
+
+
+def _header(
+    rows: dict[str, FieldRow],
+    recorded: Interaction,
+    answer: CandidateAnswer,
+    name: str,
+    normalise: Callable[[str], str],
+    differs: str,
+) -> None:
+    """Compare one response header: equal, equal once normalised, or different."""
+    rec = recorded.response_header(name.lower())
+    cand = answer.header(name.lower())
+    field = HEADER_PREFIX + name
+    if rec is None and cand is None:
+        return
+    if rec is None or cand is None:
+        _put(rows, _presence(field, rec, cand))
+    elif rec == cand:
+        _put(rows, FieldRow(field, EQUAL, rec, cand))
+    elif normalise(rec) == normalise(cand):
+        _put(rows, FieldRow(field, NORMALISED_EQUAL, rec, cand))
+    else:
+        _put(rows, FieldRow(field, DIFFERENT, rec, cand, differs))
+
+
+def _scheme(authenticate: str) -> str:
+    return authenticate.split(" ", 1)[0].lower()
 
 
 def _media(content_type: str) -> str:

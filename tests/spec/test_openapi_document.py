@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.spec.openapi_refs import deref, json_pointer, resolve
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
 SEED_PATH = REPO_ROOT.parent / "shared/seed/task-resource.md"
@@ -67,37 +69,6 @@ def _load_spec() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return copy.deepcopy(_load_spec())
-
-
-def json_pointer(doc: Any, pointer: str) -> Any:
-    """Resolve a local JSON pointer (``#/a/b``) in ``doc``; KeyError/IndexError if absent."""
-    assert pointer.startswith("#"), pointer
-    node = doc
-    for raw in pointer[1:].split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
-
-
-def resolve(doc: dict[str, Any], node: Any) -> Any:
-    """Follow ``$ref`` (possibly chained) until a non-reference node is reached."""
-    seen = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref not in seen, f"$ref cycle at {ref}"
-        seen.add(ref)
-        node = json_pointer(doc, ref)
-    return node
-
-
-def deref(doc: dict[str, Any], node: Any) -> Any:
-    """Return a deep copy of ``node`` with every local ``$ref`` inlined (the spec has no cycles)."""
-    node = resolve(doc, node)
-    if isinstance(node, dict):
-        return {key: deref(doc, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [deref(doc, value) for value in node]
-    return node
 
 
 def operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
