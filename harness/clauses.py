@@ -18,9 +18,10 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from harness.resources import clauses_file
+
 __all__ = [
     "CATEGORIES",
-    "DEFAULT_PATH",
     "ID_PATTERN",
     "SOURCES",
     "STRENGTHS",
@@ -66,8 +67,6 @@ CATEGORIES: frozenset[str] = frozenset(
 ID_PATTERN: re.Pattern[str] = re.compile(r"^task(\.[a-z0-9-]+)+$")
 SUPPORTED_VERSION = 1
 
-DEFAULT_PATH: Path = Path(__file__).resolve().parents[1] / "spec" / "clauses.yaml"
-
 
 class ClauseFileError(ValueError):
     """The clause file is missing, unparsable, or holds a malformed entry."""
@@ -99,7 +98,7 @@ def load_clauses(path: Path | None = None) -> dict[str, Clause]:
     Raises :class:`ClauseFileError` naming the file, the entry (index and id) and the
     field for anything malformed.
     """
-    file = Path(path) if path is not None else DEFAULT_PATH
+    file = Path(path) if path is not None else clauses_file()
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

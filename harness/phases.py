@@ -1,77 +1,183 @@
-"""The phases of a run (``trc run --phases scenarios,fuzz,replay``) and where they come from.
+"""The phase contract: what ``trc run --phases scenarios,fuzz,replay`` hands a phase, and what a
+phase hands back.
 
 A phase is any object with a ``name``, a ``description`` and ``run(ctx: PhaseContext) ->
-PhaseResult``; it runs against one ready target and returns result records
-(``harness.results.CaseRecord``). The scenarios phase is built in. Other packages provide a
-phase by exposing a ``PHASE`` object in a module of their own, looked up lazily:
+PhaseResult``. Each built-in phase lives in the package of its runner and is found lazily by
+module name:
 
-    fuzz    harness.fuzz.phase:PHASE
-    replay  harness.replay.phase:PHASE
+    scenarios  harness.scenarios.phase:PHASE
+    fuzz       harness.fuzz.phase:PHASE
+    replay     harness.replay.phase:PHASE
 
-or by calling ``register_phase(phase)`` (tests, plugins). A phase whose module is missing, or
-fails to import (say schemathesis is not installed), is *unavailable*: the report lists it with
-the reason; naming it in ``--phases`` is a usage error (exit 2), never a silent skip.
-
-A phase may set ``default = False`` to stay out of runs that do not name it in ``--phases``
-(for instance while it is slow or experimental); otherwise every available phase runs by
-default.
+Other phases (tests, plugins) come in through ``register_phase(phase)``: the one documented
+extension point. A phase whose module is missing, or fails to import (say schemathesis is not
+installed), is *unavailable*: the report lists it with the reason; naming it in ``--phases``
+is a usage error (exit 2), never a silent skip. A phase may set ``default = False`` to stay out
+of runs that do not name it in ``--phases``.
 
 Contract for ``run``:
 
-- send requests only to ``ctx.target`` (``base_url``, ``credentials``, ``profile``); tag or
-  track what you create and delete it before returning, also on failure;
-- ``ctx.only``: when not None, run only the cases with these ids (``trc rerun --failed``); a
-  phase that cannot select single cases runs what covers them (e.g. fuzz: the operations of
-  those ids, with ``ctx.seed``);
-- ``ctx.seed``: the seed to use (None: the phase's default); report the seed used in
-  ``PhaseResult.seed``; ``ctx.options`` carries phase options from the command line
-  (``fuzz_budget``, ...);
-- call ``ctx.on_start(case_id)`` / ``ctx.on_record(record)`` for live progress if you can;
-- raise ``harness.targets.errors.TargetUnreachable`` if the target does not answer at all; on
-  KeyboardInterrupt, clean up, attach the records so far as ``exc.records`` and re-raise.
+- send requests only to ``ctx.target``; tag or track what you create and delete it before
+  returning, also on failure and on interrupt;
+- honour ``ctx.options.selection`` (``-k``, ``--tag`` and ``trc rerun``'s ids): run exactly the
+  cases it selects, and say in ``PhaseResult.summary`` why you ran nothing when nothing matches;
+- ``ctx.options.seed``: the seed to use (None: the phase's default); report the seed used in
+  ``PhaseResult.seed``; ``ctx.options.budget`` bounds generated work (fuzz);
+- call ``ctx.on_start(case_id)`` / ``ctx.on_record(record)`` for live progress;
+- raise ``harness.targets.TargetUnreachable`` if the target does not answer at all;
+- on KeyboardInterrupt, clean up and *return* the records so far with
+  ``outcome=Outcome.INTERRUPTED``; the run writes its partial report and exits 130.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from harness.results.model import CaseRecord
+from harness.selection import Selectable, select
+from harness.speccheck.openapi import SpecChecker
+from harness.targets.ready import ReadyTarget
 
 #: Phases in the order they run.
 ORDER = ("scenarios", "fuzz", "replay")
-#: Where a phase that is not built in comes from (module exposing ``PHASE``).
-PROVIDERS: dict[str, str] = {"fuzz": "harness.fuzz.phase", "replay": "harness.replay.phase"}
+#: Where each built-in phase comes from (a module exposing ``PHASE``).
+PROVIDERS: dict[str, str] = {
+    "scenarios": "harness.scenarios.phase",
+    "fuzz": "harness.fuzz.phase",
+    "replay": "harness.replay.phase",
+}
+
+C = TypeVar("C", bound=Selectable)
+
+
+class Outcome(StrEnum):
+    """How a phase ended."""
+
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+
+
+class BudgetError(ValueError):
+    """A ``--fuzz-budget`` that is not ``CASES[:SECONDS]``."""
+
+
+_BUDGET = re.compile(r"^\s*(\d+)?\s*(?::\s*(\d+(?:\.\d+)?)\s*)?$")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A bound on generated work: cases (per operation) and wall-clock seconds; None: the
+    phase's default."""
+
+    cases: int | None = None
+    seconds: float | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> Budget | None:
+        """``CASES[:SECONDS]``, e.g. ``40``, ``40:90`` or ``:30``; None for no text."""
+        if text is None or not text.strip():
+            return None
+        match = _BUDGET.match(text)
+        if not match or not (match.group(1) or match.group(2)):
+            raise BudgetError(
+                f"invalid fuzz budget {text!r}: expected CASES[:SECONDS], e.g. 40 or 40:90"
+            )
+        cases = int(match.group(1)) if match.group(1) else None
+        seconds = float(match.group(2)) if match.group(2) else None
+        if cases is not None and cases < 1:
+            raise BudgetError(f"invalid fuzz budget {text!r}: CASES must be at least 1")
+        return cls(cases, seconds)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases a run includes: ``-k EXPR``, ``--tag`` (any of them) and, for ``trc rerun
+    --failed``, exact case ids (``only``; None means no restriction)."""
+
+    expression: str | None = None
+    tags: tuple[str, ...] = ()
+    only: frozenset[str] | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """True when anything is left out (an expression, tags or an id list)."""
+        return bool(self.expression or self.tags) or self.only is not None
+
+    def pick(self, cases: Iterable[C], ids: Callable[[C], Iterable[str]] | None = None) -> list[C]:
+        """The cases the selection keeps. ``ids`` names the ids ``only`` may list for a case
+        (default: its ``id``)."""
+        chosen = select(cases, self.expression, self.tags)
+        if self.only is None:
+            return chosen
+        names = ids or (lambda case: (case.id,))
+        return [case for case in chosen if self.only.intersection(names(case))]
+
+
+@dataclass(frozen=True)
+class PhaseOptions:
+    """Everything a phase may be told by the command line, typed."""
+
+    selection: Selection = field(default_factory=Selection)
+    seed: int | None = None
+    budget: Budget | None = None
+    #: replay: the cassettes to replay (empty: the shipped reference cassettes)
+    cassettes: tuple[Path, ...] = ()
+    #: the OpenAPI file responses are checked against (None: the shipped spec)
+    spec_path: Path | None = None
 
 
 @dataclass
 class PhaseContext:
-    target: Any  # harness.targets.resolve.ReadyTarget
+    target: ReadyTarget
     run_id: str
     run_tag: str
-    scenarios: Sequence[Any] = ()  # the selected scenarios (harness.scenarios.model.Scenario)
-    only: frozenset[str] | None = None
-    seed: int | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    spec: Any = None  # harness.scenarios.openapi.SpecChecker | None
-    spec_path: Path | None = None
+    options: PhaseOptions = field(default_factory=PhaseOptions)
+    #: the scenario library as loaded (``harness.scenarios.model.Scenario``); each phase applies
+    #: ``options.selection`` itself
+    library: Sequence[Selectable] = ()
+    spec: SpecChecker | None = None
     clauses: Mapping[str, Any] | None = None
     on_start: Callable[[str], None] | None = None
     on_record: Callable[[CaseRecord], None] | None = None
 
 
 @dataclass
+class Cleanup:
+    """What a phase created on the target, deleted again, and left behind."""
+
+    created: int = 0
+    deleted: int = 0
+    left: int = 0
+
+    def __add__(self, other: Cleanup) -> Cleanup:
+        return Cleanup(
+            self.created + other.created, self.deleted + other.deleted, self.left + other.left
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "deleted": self.deleted, "left": self.left}
+
+
+@dataclass
 class PhaseResult:
     records: list[CaseRecord]
+    outcome: Outcome = Outcome.COMPLETED
     seed: int | None = None
     #: case id -> operations the case exercises, for records that keep no exchanges.
     operations: dict[str, list[str]] = field(default_factory=dict)
-    cleanup: dict[str, int] = field(default_factory=dict)
+    cleanup: Cleanup = field(default_factory=Cleanup)
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def interrupted(self) -> bool:
+        return self.outcome is Outcome.INTERRUPTED
 
 
 @runtime_checkable
@@ -103,8 +209,6 @@ def unregister_phase(name: str) -> None:
 def resolve(name: str) -> Phase | Unavailable:
     if name in _registered:
         return _registered[name]
-    if name == "scenarios":
-        return ScenariosPhase()
     module_name = PROVIDERS.get(name)
     if module_name is None:
         return Unavailable(name, f"unknown phase (known: {', '.join(known_names())})")
@@ -138,64 +242,3 @@ def default_phases() -> list[str]:
             continue
         out.append(name)
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# The built-in scenarios phase
-
-
-class ScenariosPhase:
-    name = "scenarios"
-    description = "the YAML scenario library (harness/scenarios)"
-    default = True
-
-    def run(self, ctx: PhaseContext) -> PhaseResult:
-        from harness.report.operations import scenario_operations
-        from harness.scenarios.engine import ScenarioEngine
-
-        chosen = [s for s in ctx.scenarios if ctx.only is None or s.id in ctx.only]
-        hints = {s.id: scenario_operations(s) for s in chosen}
-        engine = ScenarioEngine(ctx.target, ctx.run_id, spec=ctx.spec, clauses=ctx.clauses)
-        records: list[CaseRecord] = []
-        try:
-            start = (lambda s: ctx.on_start(s.id)) if ctx.on_start else None
-            records = engine.run(chosen, on_start=start, on_record=ctx.on_record)
-        except KeyboardInterrupt as exc:
-            exc.operations = hints  # type: ignore[attr-defined]
-            exc.cleanup = _close(engine)  # type: ignore[attr-defined]
-            raise
-        cleanup = _close(engine)
-        return PhaseResult(records=records, operations=hints, cleanup=cleanup)
-
-
-def _close(engine: Any) -> dict[str, int]:
-    try:
-        engine.close()
-    finally:
-        stats = dict(engine.cleanup_stats)
-    return stats
-
-
-def probe(target: Any) -> int:
-    """One list request to the target; its status code. TargetUnreachable if nothing answers."""
-    import httpx
-
-    from harness.targets.client import TargetClient
-    from harness.targets.errors import TargetUnreachable
-
-    profile = target.profile
-    client = TargetClient(
-        target.base_url,
-        target.credentials,
-        timeout=profile.timeout_seconds,
-        max_retries_on_429=profile.max_retries_on_429,
-    )
-    with client:
-        ws = profile.workspace("single")["sid"]
-        request = client.build("GET", f"/v1/Workspaces/{ws}/Tasks", query=[("PageSize", 1)])
-        try:
-            return client.send(request).status_code
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target {target.base_url} is unreachable: {type(exc).__name__}: {exc}"
-            ) from None

@@ -17,14 +17,13 @@ from typing import Any
 import click
 
 from harness import __version__
+from harness.commands.outcome import run_guarded
+from harness.exitcodes import ExitCode
 from harness.results.model import RunMeta, Status, conformant
 from harness.results.runid import new_run_id, run_tag_for
-from harness.scenarios.discovery import SelectError
-from harness.scenarios.yamlsrc import SourceError
-from harness.targets.errors import TargetConfigError, TargetUnreachable
+from harness.targets.errors import TargetConfigError
 from harness.targets.options import target_options
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from harness.targets.probe import probe
 
 
 @click.command("record")
@@ -96,15 +95,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3,
 @click.pass_context
 def record_command(ctx: click.Context, **options: Any) -> None:
     """Run scenarios while vcrpy records every exchange; write a redacted cassette."""
-    try:
-        code = _record(**options)
-    except (TargetConfigError, SourceError, SelectError) as exc:
-        click.echo(f"trc record: error: {exc}", err=True)
-        code = EXIT_USAGE
-    except TargetUnreachable as exc:
-        click.echo(f"trc record: {exc}", err=True)
-        code = EXIT_UNREACHABLE
-    ctx.exit(code)
+    ctx.exit(run_guarded("trc record", _record, **options))
 
 
 def _record(
@@ -129,9 +120,10 @@ def _record(
 ) -> int:
     from harness.replay.record import RecordOptions, record_session, write_cassette
     from harness.replay.redact import SecretLeak, secret_forms
-    from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
-    from harness.scenarios.discovery import select as select_cases
-    from harness.scenarios.engine import DEFAULT_SPEC, load_spec
+    from harness.resources import scenarios_dir as default_scenarios
+    from harness.scenarios.discovery import discover, load_clause_registry
+    from harness.selection import select as select_cases
+    from harness.speccheck import default_spec_path, load_spec
     from harness.targets.embedded import check_faults
     from harness.targets.resolve import TargetOptions, check_options, open_target
     from harness.targets.target import CASSETTE, parse_target
@@ -145,7 +137,7 @@ def _record(
     if out.exists() and not force:
         raise TargetConfigError(f"--out {out} exists (add --force to overwrite it)")
     clauses, _ = load_clause_registry()
-    root = scenarios_dir or DEFAULT_SCENARIOS
+    root = scenarios_dir or default_scenarios()
     chosen = select_cases(discover(root, clauses), select_expr, tags)
     if not chosen:
         raise TargetConfigError(f"no scenarios selected under {root}")
@@ -159,13 +151,13 @@ def _record(
         redact_account=redact_account,
         redact_attributes=redact_attributes,
         evaluate_rate=evaluate_rate,
-        spec_path=spec_path or DEFAULT_SPEC,
+        spec_path=spec_path or default_spec_path(),
     )
     run_id = new_run_id()
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     started = time.monotonic()
     with open_target(options) as ready:
-        probe_target(ready)
+        probe(ready)
         click.echo(
             f"trc record {run_id} → {ready.name} ({ready.base_url}) · {len(chosen)} case(s) → {out}"
         )
@@ -187,7 +179,7 @@ def _record(
             click.echo(
                 "trc record: interrupted; nothing written (the run's tasks were deleted)", err=True
             )
-            return EXIT_INTERRUPTED
+            return ExitCode.INTERRUPTED
         secrets = secret_forms(ready.credentials)
     records = outcome.records
     problems = [r for r in records if r.status.is_problem]
@@ -212,7 +204,7 @@ def _record(
             f"(--require-pass): {', '.join(r.id for r in problems)}",
             err=True,
         )
-        return EXIT_FAIL
+        return ExitCode.FAIL
     if drop_failing and problems:
         outcome.cassette = outcome.cassette.without(
             {r.id for r in problems}, "failed or errored while recording (--drop-failing)"
@@ -226,7 +218,7 @@ def _record(
         write_cassette(outcome, out, secrets)
     except SecretLeak as exc:
         click.echo(f"trc record: error: {exc}", err=True)
-        return EXIT_FAIL
+        return ExitCode.FAIL
     provenance = outcome.cassette.provenance
     counts = {str(s): sum(1 for r in records if r.status is s) for s in Status}
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
@@ -236,33 +228,12 @@ def _record(
         f"{', '.join(provenance.redactions)}; cleanup: {outcome.cleanup}"
         + (f"; paced {outcome.paced_wait_s:.1f}s" if outcome.paced_wait_s else "")
     )
-    return EXIT_OK if conformant(records) else EXIT_FAIL
-
-
-def probe_target(ready: Any) -> None:
-    import httpx
-
-    from harness.targets.client import TargetClient
-
-    profile = ready.profile
-    with TargetClient(ready.base_url, ready.credentials, timeout=profile.timeout_seconds) as c:
-        ws = profile.workspace("single")["sid"]
-        try:
-            c.send(c.build("GET", f"/v1/Workspaces/{ws}/Tasks", query=[("PageSize", 1)]))
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target {ready.base_url} is unreachable: {type(exc).__name__}: {exc}"
-            ) from None
+    return ExitCode.OK if conformant(records) else ExitCode.FAIL
 
 
 def write_run_report(parent: Path, records: list[Any], meta: RunMeta) -> Path:
-    """The run's report folder: the full report when available, else the 0.1 trio."""
-    try:
-        from harness.report.document import from_records
-        from harness.reporters.files import write_report_folder
-    except ImportError:  # pragma: no cover - the report package is optional here
-        from harness.reporters.files import write_reports
+    """The run's report folder: report.json, report.md, report.html, junit.xml, badge.svg."""
+    from harness.report.document import one_target_report
+    from harness.reporters.files import write_report_folder
 
-        return write_reports(parent, records, meta)
-    document = from_records(records, meta)
-    return write_report_folder(parent, document, legacy=(records, meta))
+    return write_report_folder(parent, one_target_report(records, meta))

@@ -15,13 +15,13 @@ from typing import Any
 import click
 
 from harness import __version__
+from harness.commands.outcome import run_guarded
+from harness.exitcodes import ExitCode
 from harness.results.model import RunMeta, Status, conformant
 from harness.results.runid import new_run_id, run_tag_for
-from harness.scenarios.discovery import SelectError
-from harness.targets.errors import TargetConfigError, TargetUnreachable
+from harness.targets.errors import TargetConfigError
 from harness.targets.options import target_options
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MATCHING = frozenset({"equal", "normalised-equal", "type-only"})
 
 
@@ -84,15 +84,7 @@ def replay_command(ctx: click.Context, **options: Any) -> None:
     """Send the recorded requests of CASSETTE(s) to a candidate and compare every answer with
     the recorded one (status, required headers, every field), re-binding SIDs, ETags, page
     tokens and URLs as they appear."""
-    try:
-        code = _replay(**options)
-    except (TargetConfigError, SelectError) as exc:
-        click.echo(f"trc replay: error: {exc}", err=True)
-        code = EXIT_USAGE
-    except TargetUnreachable as exc:
-        click.echo(f"trc replay: {exc}", err=True)
-        code = EXIT_UNREACHABLE
-    ctx.exit(code)
+    ctx.exit(run_guarded("trc replay", _replay, **options))
 
 
 def _replay(
@@ -111,11 +103,12 @@ def _replay(
     report_dir: Path | None,
     show: int,
 ) -> int:
-    from harness.commands.record import probe_target, write_run_report
-    from harness.replay.cassette import CassetteError, load_cassette
+    from harness.cassette.format import CassetteError, load_cassette
+    from harness.commands.record import write_run_report
     from harness.replay.replay import Replayer, ReplayOptions
-    from harness.scenarios.discovery import select as select_cases
+    from harness.selection import select as select_cases
     from harness.targets.embedded import check_faults
+    from harness.targets.probe import probe
     from harness.targets.resolve import TargetOptions, check_options, open_target
 
     options = TargetOptions(target, profile, account_sid, auth_token, allow_live, tuple(faults))
@@ -136,7 +129,7 @@ def _replay(
     totals = {"created": 0, "deleted": 0, "left": 0}
     exchanges = requests = 0
     with open_target(options) as ready:
-        probe_target(ready)
+        probe(ready)
         click.echo(f"trc replay {run_id} → {ready.name} ({ready.base_url})")
         for index, cassette in enumerate(loaded):
             chosen = select_cases(cassette.provenance.scenarios, select_expr, tags)
@@ -158,9 +151,7 @@ def _replay(
             replayer = Replayer(ready, cassette, replay_run, replay_options)
             try:
                 records += replayer.run(on_record=lambda r: _print_record(r, show))
-            except KeyboardInterrupt as exc:
-                records += list(getattr(exc, "records", []))
-                interrupted = True
+                interrupted = replayer.interrupted
             finally:
                 replayer.close()
                 for key in totals:
@@ -206,8 +197,8 @@ def _replay(
         folder = write_run_report(report_dir, records, meta)
         click.echo(f"report: {folder}")
     if interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if conformant(records) else EXIT_FAIL
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if conformant(records) else ExitCode.FAIL
 
 
 def _print_record(record: Any, show: int) -> None:

@@ -6,7 +6,7 @@
 - ``trc report gate REPORT [--fail-under] [--baseline] [--expect-deviations]``: apply the gate
   to an existing report (e.g. a nightly run gated differently per branch); exit 0 or 1.
 - ``trc report render REPORT [--out DIR]``: write report.md/html, junit.xml and badge.svg again
-  from a report.json (after upgrading the harness, or from a legacy results.json).
+  from a report.json (e.g. after upgrading the harness).
 
 A and B are report.json files or run folders (``reports/<run-id>``, ``reports/latest``).
 Exit 2 when a file cannot be read or does not follow the schema.
@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from harness.commands.run import EXIT_FAIL, EXIT_OK, EXIT_USAGE, gate_options, load_gate_inputs
+from harness.commands.gate import gate_options
+from harness.exitcodes import ExitCode
+from harness.orchestrate import load_gate_inputs
 from harness.targets.errors import TargetConfigError
+
+if TYPE_CHECKING:
+    from harness.report.model import Report
 
 _REPORT = click.Path(exists=True, path_type=Path)
 
@@ -50,18 +56,19 @@ def diff_command(
     """Print what changed from run BEFORE to run AFTER."""
     from harness.report.diff import diff_reports, diff_text
     from harness.report.document import ReportFileError, load_report
+    from harness.results.data import to_data
 
     try:
         a, b = load_report(before), load_report(after)
     except ReportFileError as exc:
         click.echo(f"trc report diff: error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
+        ctx.exit(ExitCode.USAGE)
     diff = diff_reports(a, b)
     if output == "json":
-        click.echo(json.dumps(diff, indent=2))
+        click.echo(json.dumps(to_data(diff), indent=2))
     else:
         click.echo(diff_text(diff, markdown=output == "markdown"), nl=False)
-    ctx.exit(EXIT_FAIL if fail_on_regression and diff["regressions"] else EXIT_OK)
+    ctx.exit(ExitCode.FAIL if fail_on_regression and diff.regressions else ExitCode.OK)
 
 
 @report_group.command("gate")
@@ -81,29 +88,29 @@ def gate_command(
     from harness.report.document import ReportFileError, load_report, regate
 
     try:
-        document = load_report(report)
+        loaded = load_report(report)
         base, devs = load_gate_inputs(baseline, expect_deviations)
     except (ReportFileError, TargetConfigError) as exc:
         click.echo(f"trc report gate: error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
+        ctx.exit(ExitCode.USAGE)
     document = regate(
-        document,
+        loaded,
         deviations=devs,
         deviations_file=str(expect_deviations) if expect_deviations else None,
         baseline=base,
         baseline_file=str(baseline) if baseline else None,
         fail_under=fail_under,
     )
-    for target in document["targets"]:
-        for check in target["gate"]["checks"]:
-            mark = "ok  " if check["passed"] else "FAIL"
-            click.echo(f"{mark} {target['label']}: {check['name']}: {check['detail']}")
-    for item in (document.get("deviations") or {}).get("stale") or []:
-        click.echo(f"note: deviation {item['match']} now passes on {item['target']}")
-    click.echo(f"score {document['score']['display']} · {document['gate']['summary']}")
+    for target in document.targets:
+        for check in target.gate.checks:
+            mark = "ok  " if check.passed else "FAIL"
+            click.echo(f"{mark} {target.label}: {check.name}: {check.detail}")
+    for item in document.deviations.stale if document.deviations else []:
+        click.echo(f"note: deviation {item.match} now passes on {item.target}")
+    click.echo(f"score {document.score.display} · {document.gate.summary}")
     if write:
         _write(document, _folder(report))
-    ctx.exit(int(document["gate"]["exit_code"]))
+    ctx.exit(int(document.gate.exit_code))
 
 
 @report_group.command("render")
@@ -122,7 +129,7 @@ def render_command(ctx: click.Context, report: Path, out: Path | None) -> None:
         document = load_report(report)
     except ReportFileError as exc:
         click.echo(f"trc report render: error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
+        ctx.exit(ExitCode.USAGE)
     folder = out or _folder(report)
     folder.mkdir(parents=True, exist_ok=True)
     _write(document, folder)
@@ -133,7 +140,7 @@ def _folder(report: Path) -> Path:
     return report if report.is_dir() else report.parent
 
 
-def _write(document: dict, folder: Path) -> None:
+def _write(document: Report, folder: Path) -> None:
     from harness.reporters.files import write_artifacts
 
     write_artifacts(folder, document)

@@ -15,38 +15,44 @@ message when the report has no failed case.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harness.commands.run import EXIT_OK, EXIT_USAGE, RunRequest, gate_options, run_request
+from harness.commands.gate import gate_options
+from harness.commands.run import run_request
+from harness.exitcodes import ExitCode
+from harness.orchestrate import RunRequest
 from harness.phases import ORDER
 
+if TYPE_CHECKING:
+    from harness.report.model import Report
 
-def failed_ids(document: dict[str, Any], skip_expected: bool = False) -> dict[str, list[str]]:
+
+def failed_ids(report: Report, skip_expected: bool = False) -> dict[str, list[str]]:
     """Target label -> ids of its failed (fail/error) cases, in report order."""
     out: dict[str, list[str]] = {}
-    for case in document.get("cases") or []:
-        if case["status"] not in ("fail", "error"):
+    for case in report.cases:
+        if not case.status.is_problem:
             continue
-        if skip_expected and case.get("expected_deviation"):
+        if skip_expected and case.expected_deviation is not None:
             continue
-        ids = out.setdefault(case["target"], [])
-        if case["id"] not in ids:
-            ids.append(case["id"])
+        ids = out.setdefault(case.target, [])
+        if case.id not in ids:
+            ids.append(case.id)
     return out
 
 
 def rerun_request(
-    document: dict[str, Any], overrides: dict[str, Any], skip_expected: bool = False
+    report: Report, overrides: dict[str, Any], skip_expected: bool = False
 ) -> RunRequest | None:
-    """The RunRequest that reruns the failures of ``document`` (None: nothing failed)."""
-    config = document.get("config") or {}
-    failures = failed_ids(document, skip_expected)
+    """The RunRequest that reruns the failures of ``report`` (None: nothing failed)."""
+    config = report.config
+    failures = failed_ids(report, skip_expected)
     if not failures:
         return None
-    phases_failed = {c["phase"] for c in document["cases"] if c["id"] in _all(failures)}
-    recorded_targets = tuple(config.get("targets") or [t["spec"] for t in document["targets"]])
+    phases_failed = {c.phase for c in report.cases if c.id in _all(failures)}
+    recorded_targets = tuple(config.targets or [t.spec for t in report.targets])
     overridden = bool(overrides.get("target"))
     targets = tuple(overrides.get("target") or ()) if overridden else recorded_targets
     only = {"*": _all(failures)} if overridden else failures
@@ -58,28 +64,28 @@ def rerun_request(
     def path(value: Any) -> Path | None:
         return Path(value) if value else None
 
-    deviations = pick("expect_deviations", config.get("expect_deviations"))
+    deviations = pick("expect_deviations", config.expect_deviations)
     ordered = [p for p in ORDER if p in phases_failed] + sorted(phases_failed - set(ORDER))
-    seed = document.get("seed") if document.get("seed") is not None else config.get("seed")
+    seed = report.seed if report.seed is not None else config.seed
     return RunRequest(
         targets=targets,
-        profiles=tuple(pick("profile", tuple(config.get("profiles") or ()))),
-        account_sid=pick("account_sid", config.get("account_sid")),
+        profiles=tuple(pick("profile", tuple(config.profiles))),
+        account_sid=pick("account_sid", config.account_sid),
         auth_token=overrides.get("auth_token"),
-        allow_live=bool(overrides.get("allow_live") or config.get("allow_live")),
-        scenarios_dir=path(pick("scenarios_dir", config.get("scenarios"))),
-        report_dir=path(pick("report_dir", config.get("report_dir"))),
-        faults=() if overridden else tuple(config.get("faults") or ()),
+        allow_live=bool(overrides.get("allow_live") or config.allow_live),
+        scenarios_dir=path(pick("scenarios_dir", config.scenarios)),
+        report_dir=path(pick("report_dir", config.report_dir)),
+        faults=() if overridden else tuple(config.faults),
         phases=pick("phases", ",".join(ordered)),
-        spec_path=path(pick("spec_path", config.get("spec"))),
+        spec_path=path(pick("spec_path", config.spec)),
         seed=pick("seed", seed),
-        fuzz_budget=pick("fuzz_budget", config.get("fuzz_budget")),
-        cassettes=tuple(Path(c) for c in config.get("cassettes") or ()),
+        fuzz_budget=pick("fuzz_budget", config.fuzz_budget),
+        cassettes=tuple(Path(c) for c in config.cassettes),
         fail_under=overrides.get("fail_under"),
         baseline=overrides.get("baseline"),
         expect_deviations=path(deviations) if deviations and Path(deviations).exists() else None,
         only=only,
-        rerun_of=(document.get("run") or {}).get("run_id"),
+        rerun_of=report.run.run_id,
         list_only=bool(overrides.get("list_only")),
     )
 
@@ -130,9 +136,9 @@ def rerun_command(ctx: click.Context, report: Path, skip_expected: bool, **overr
         document = load_report(report)
     except ReportFileError as exc:
         click.echo(f"trc rerun: error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
+        ctx.exit(ExitCode.USAGE)
     request = rerun_request(document, overrides, skip_expected)
     if request is None:
         click.echo(f"trc rerun: nothing to rerun: {report} has no failed case")
-        ctx.exit(EXIT_OK)
+        ctx.exit(ExitCode.OK)
     ctx.exit(run_request(request, "trc rerun"))

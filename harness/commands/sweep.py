@@ -8,8 +8,8 @@ from typing import Any
 import click
 import httpx
 
-from harness.scenarios.yamlsrc import SourceError
-from harness.targets.errors import TargetConfigError, TargetUnreachable
+from harness.commands.outcome import run_guarded
+from harness.exitcodes import ExitCode
 from harness.targets.options import target_options
 
 
@@ -26,15 +26,7 @@ from harness.targets.options import target_options
 @click.pass_context
 def sweep_command(ctx: click.Context, **options: Any) -> None:
     """Delete tasks tagged by earlier `trc run`s (and only those), printing counts."""
-    try:
-        code = _sweep(**options)
-    except (TargetConfigError, SourceError) as exc:
-        click.echo(f"trc sweep: error: {exc}", err=True)
-        code = 2
-    except TargetUnreachable as exc:
-        click.echo(f"trc sweep: {exc}", err=True)
-        code = 3
-    ctx.exit(code)
+    ctx.exit(run_guarded("trc sweep", _sweep, **options))
 
 
 def _sweep(
@@ -47,31 +39,22 @@ def _sweep(
     older_than: float | None,
     dry_run: bool,
 ) -> int:
-    from harness.scenarios.sweep import sweep
-    from harness.targets.client import TargetClient
+    from harness.targets.probe import client_for, unreachable
     from harness.targets.resolve import TargetOptions, open_target
+    from harness.targets.sweep import sweep
 
     options = TargetOptions(target, profile, account_sid, auth_token, allow_live)
-    with open_target(options) as ready:
-        client = TargetClient(
-            ready.base_url,
-            ready.credentials,
-            timeout=ready.profile.timeout_seconds,
-            max_retries_on_429=ready.profile.max_retries_on_429,
-        )
-        with client:
-            try:
-                result = sweep(
-                    client,
-                    ready.profile.workspace_sids(),
-                    run_tag=run_tag,
-                    older_than=timedelta(minutes=older_than) if older_than is not None else None,
-                    dry_run=dry_run,
-                )
-            except httpx.TransportError as exc:
-                raise TargetUnreachable(
-                    f"target {ready.base_url} is unreachable: {type(exc).__name__}: {exc}"
-                ) from None
+    with open_target(options) as ready, client_for(ready) as client:
+        try:
+            result = sweep(
+                client,
+                ready.profile.workspace_sids(),
+                run_tag=run_tag,
+                older_than=timedelta(minutes=older_than) if older_than is not None else None,
+                dry_run=dry_run,
+            )
+        except httpx.TransportError as exc:
+            raise unreachable(ready, exc) from None
     for ws, count in result.found.items():
         click.echo(f"{ws}: {count} tagged task(s)")
     verb = "would delete" if dry_run else "deleted"
@@ -83,4 +66,4 @@ def _sweep(
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    return 1 if result.failed else 0
+    return ExitCode.FAIL if result.failed else ExitCode.OK

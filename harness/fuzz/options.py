@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.resources import spec_file
 from harness.results.model import CaseRecord, Status
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
+DEFAULT_SPEC = spec_file()
 
 #: The seed used when none is given: fuzzing is deterministic by default.
 DEFAULT_SEED = 0

@@ -1,16 +1,21 @@
 """The fuzz phase of ``trc run --phases ...,fuzz`` (``harness.phases`` finds ``PHASE`` here).
 
-It runs ``run_fuzz`` against the run's target over HTTP (the embedded target of ``trc run`` is
-a loopback server), with the SIDs of the target profile's ``single`` workspace, the run's tag
-in generated Attributes, ``ctx.seed`` (default 0) and ``ctx.options["fuzz_budget"]``
-(``CASES[:SECONDS]``, default 25:120). ``ctx.only`` (``trc rerun --failed``) narrows the run to
-the operations of the ``fuzz.*`` ids in it, plus CreateTask, which every stateful finding
-starts from; with no ``fuzz.*`` id in it the phase has nothing to do.
+It runs ``run_fuzz`` against the run's target over HTTP (the embedded target is a loopback
+server), with the SIDs of the target profile's ``single`` workspace, the run's tag in generated
+Attributes, ``ctx.options.seed`` (default 0) and ``ctx.options.budget`` (``CASES[:SECONDS]``,
+default 25:120).
+
+Selection: the phase's cases are its operations, each selectable as ``fuzz.<OperationId>``
+(title "fuzz <OperationId>", category ``fuzz``, tags ``fuzz`` and the operation id). ``-k`` and
+``--tag`` keep the operations they match (``-k CreateTask``, ``--tag fuzz``); ``selection.only``
+(``trc rerun --failed``) keeps the operations of the ``fuzz.*`` ids in it. CreateTask runs
+whenever another operation does, because every stateful finding starts from it. When nothing
+matches, the phase sends no request and says so in its summary.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from harness.fuzz.options import (
     DEFAULT_SEED,
@@ -18,10 +23,34 @@ from harness.fuzz.options import (
     OPERATIONS,
     FuzzBudget,
     FuzzOptions,
-    parse_budget,
     workspace_fields_from_profile,
 )
 from harness.fuzz.runner import FuzzTargetUnreachable, run_fuzz
+from harness.phases import Budget, Cleanup, Outcome, PhaseContext, PhaseResult, Selection
+from harness.targets.errors import TargetUnreachable
+
+
+@dataclass(frozen=True)
+class FuzzCase:
+    """One fuzzed operation, as the selection sees it."""
+
+    operation: str
+
+    @property
+    def id(self) -> str:
+        return f"fuzz.{self.operation}"
+
+    @property
+    def title(self) -> str:
+        return f"fuzz {self.operation}"
+
+    @property
+    def category(self) -> str:
+        return "fuzz"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return ("fuzz", self.operation)
 
 
 class FuzzPhase:
@@ -33,27 +62,24 @@ class FuzzPhase:
     #: Part of every ``trc run`` unless ``--phases`` leaves it out.
     default = True
 
-    def run(self, ctx: Any) -> Any:
-        from harness.phases import PhaseResult
-        from harness.targets.errors import TargetUnreachable
-
-        options = dict(ctx.options or {})
-        budget_text = options.get("fuzz_budget")
-        budget = parse_budget(budget_text) if budget_text else FuzzBudget()
-        operations = _operations_for(ctx.only)
+    def run(self, ctx: PhaseContext) -> PhaseResult:
+        seed = ctx.options.seed
+        operations = selected_operations(ctx.options.selection)
         if operations == ():
-            return PhaseResult(records=[], seed=ctx.seed, summary={"skipped": "no fuzz ids"})
+            return PhaseResult(records=[], seed=seed, summary={"skipped": "no fuzz case selected"})
+        budget = ctx.options.budget or Budget()
+        defaults = FuzzBudget()
         target = ctx.target
         fuzz_options = FuzzOptions(
             base_url=target.base_url,
             account_sid=target.credentials.account_sid,
             auth_token=target.credentials.auth_token,
-            seed=DEFAULT_SEED if ctx.seed is None else ctx.seed,
-            max_examples=budget.max_examples,
-            time_budget_s=budget.time_budget_s,
+            seed=DEFAULT_SEED if seed is None else seed,
+            max_examples=budget.cases or defaults.max_examples,
+            time_budget_s=budget.seconds if budget.seconds is not None else defaults.time_budget_s,
             run_tag=ctx.run_tag,
             operations=operations,
-            spec_path=ctx.spec_path or DEFAULT_SPEC,
+            spec_path=ctx.options.spec_path or DEFAULT_SPEC,
             request_timeout_s=float(target.profile.timeout_seconds),
             progress=(lambda text: ctx.on_start(f"fuzz {text}")) if ctx.on_start else None,
             **workspace_fields_from_profile(target.profile.data),
@@ -66,17 +92,11 @@ class FuzzPhase:
             if ctx.on_record is not None:
                 ctx.on_record(record)
         hints = {r.id: [r.id.split(".")[1]] for r in outcome.records if r.id.count(".") >= 2}
-        cleanup = {
-            "created": len(outcome.created),
-            "deleted": len(outcome.deleted),
-            "left": len(outcome.cleanup_failures),
-        }
-        if outcome.interrupted:
-            interrupt = KeyboardInterrupt("fuzz phase interrupted")
-            interrupt.records = outcome.records  # type: ignore[attr-defined]
-            interrupt.operations = hints  # type: ignore[attr-defined]
-            interrupt.cleanup = cleanup  # type: ignore[attr-defined]
-            raise interrupt
+        cleanup = Cleanup(
+            created=len(outcome.created),
+            deleted=len(outcome.deleted),
+            left=len(outcome.cleanup_failures),
+        )
         warnings = [f"fuzz: {w}" for w in outcome.warnings]
         warnings += [
             f"fuzz: task {sid} left behind: {why}" for sid, why in outcome.cleanup_failures.items()
@@ -89,6 +109,7 @@ class FuzzPhase:
         summary["schemathesis"] = outcome.schemathesis_version
         return PhaseResult(
             records=outcome.records,
+            outcome=Outcome.INTERRUPTED if outcome.interrupted else Outcome.COMPLETED,
             seed=outcome.seed,
             operations=hints,
             cleanup=cleanup,
@@ -97,16 +118,21 @@ class FuzzPhase:
         )
 
 
-def _operations_for(only: Any) -> tuple[str, ...] | None:
-    """None: every operation; () : nothing to run; else the operations the ids name."""
-    if only is None:
+def selected_operations(selection: Selection) -> tuple[str, ...] | None:
+    """None: every operation; (): nothing to run; else the operations the selection keeps
+    (with CreateTask, which every stateful finding starts from)."""
+    if not selection.narrows:
         return None
-    named = {i.split(".")[1] for i in only if i.startswith("fuzz.") and i.count(".") >= 2}
-    named &= set(OPERATIONS)
-    if not named:
+    cases = [FuzzCase(operation) for operation in OPERATIONS]
+    only = selection.only
+    keep = Selection(selection.expression, selection.tags).pick(cases)
+    if only is not None:
+        named = {i.split(".")[1] for i in only if i.startswith("fuzz.") and i.count(".") >= 2}
+        keep = [case for case in keep if case.operation in named]
+    if not keep:
         return ()
-    named.add("CreateTask")
-    return tuple(op for op in OPERATIONS if op in named)
+    named_ops = {case.operation for case in keep} | {"CreateTask"}
+    return tuple(op for op in OPERATIONS if op in named_ops)
 
 
 PHASE = FuzzPhase()

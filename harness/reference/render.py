@@ -8,7 +8,7 @@ from harness.reference.clock import iso
 from harness.reference.fixture import Workspace
 from harness.reference.listing import page_url
 from harness.reference.store import TaskRow
-from harness.reference.tasks import Page
+from harness.reference.task_list import Page
 
 
 def _iso_or_none(epoch: float | None) -> str | None:

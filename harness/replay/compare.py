@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.cassette.format import Interaction, parse_text
 from harness.replay.bindings import FULL_SID, Bindings
-from harness.replay.cassette import Interaction, parse_text
 from harness.replay.normalise import (
     DIFFERENT,
     EQUAL,
@@ -24,20 +24,39 @@ from harness.replay.normalise import (
     MISSING,
     NORMALISED_EQUAL,
     SEVERITY,
+    AttributesJson,
     Context,
+    FreeText,
     Normaliser,
     Path,
+    ProfileName,
+    RunTagText,
+    SidReference,
+    UrlWithoutHost,
     Verdict,
-    default_normalisers,
     json_equal,
     json_type,
     shown,
 )
+from harness.replay.normalise_time import AgeTolerance, TimestampOrder
 
 TASK_IN_PATH = re.compile(r"/Tasks/(WT[0-9a-f]{32})(?:/|$)")
 STATUS_FIELD = "status"
 BODY_FIELD = "body"
 HEADER_PREFIX = "header:"
+
+
+def default_normalisers(age_tolerance: float = 10.0) -> list[Normaliser]:
+    return [
+        AttributesJson(),
+        UrlWithoutHost(),
+        SidReference(),
+        TimestampOrder(),
+        AgeTolerance(age_tolerance),
+        FreeText(),
+        RunTagText(),
+        ProfileName(),
+    ]
 
 
 @dataclass

@@ -9,8 +9,8 @@ How the pieces fit, with no change to the engine:
   after the provenance is added and a final secret scan passes.
 * ``ScenarioEngine(transport=...)`` receives a ``LabellingTransport`` (around an optional
   ``PacedTransport`` around an ``httpx.HTTPTransport``) that labels every request with the
-  scenario running and its send time; the i-th label is the i-th vcrpy interaction. A
-  ``CaseRun`` subclass names the step (its ``_keep`` sees every exchange the case makes).
+  scenario running and its send time; the i-th label is the i-th vcrpy interaction. The
+  engine's public ``on_exchange`` hook names the step of every exchange a case makes.
   The engine's own per-case and per-run cleanup requests are recorded too, labelled
   ``(cleanup)`` and ``(run cleanup)``.
 * Tagging, refusal of foreign tasks and cleanup are the engine's, exactly as for ``trc run``.
@@ -18,7 +18,6 @@ How the pieces fit, with no change to the engine:
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ import vcr
 from vcr.persisters.filesystem import CassetteNotFoundError
 
 from harness import __version__
-from harness.replay.cassette import (
+from harness.cassette.format import (
     LIVE_NOTICE,
     OTHER_NOTICE,
     REFERENCE_NOTICE,
@@ -43,15 +42,14 @@ from harness.replay.cassette import (
     auth_mode_of,
     spec_version,
 )
-from harness.replay.operations import operation_name
 from harness.replay.pacing import TWILIO_EVALUATE_RATE, PacedTransport, Pacer
 from harness.replay.redact import CassetteRedactor, assert_clean
-from harness.results.model import CaseRecord, Exchange
-from harness.results.runid import case_tag_for
-from harness.scenarios.engine import DEFAULT_SPEC, ScenarioEngine
+from harness.results.model import CaseRecord
+from harness.scenarios.engine import ScenarioEngine
 from harness.scenarios.model import Scenario
-from harness.scenarios.openapi import SpecChecker
-from harness.scenarios.runner import CaseRun
+from harness.speccheck import default_spec_path
+from harness.speccheck.openapi import SpecChecker
+from harness.speccheck.operations import operation_name
 from harness.targets.resolve import ReadyTarget
 from harness.targets.target import is_twilio_host
 
@@ -65,7 +63,7 @@ class RecordOptions:
     redact_attributes: bool = False
     #: EvaluateTaskAttributes requests per second; None: pace only against live Twilio.
     evaluate_rate: float | None = None
-    spec_path: Path = DEFAULT_SPEC
+    spec_path: Path = field(default_factory=default_spec_path)
 
 
 @dataclass
@@ -154,35 +152,19 @@ class LabellingTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-@dataclass
-class _LabelledCaseRun(CaseRun):
-    on_exchange: Callable[[Exchange], None] | None = None
-
-    def _keep(self, exchange: Exchange) -> None:
-        if self.on_exchange is not None:
-            self.on_exchange(exchange)
-        super()._keep(exchange)
-
-
 class RecordingEngine(ScenarioEngine):
     """The scenario engine, labelling every exchange with its scenario and step."""
 
     def __init__(self, target: ReadyTarget, run_id: str, labeller: Labeller, **kwargs: Any):
-        super().__init__(target, run_id, **kwargs)
+        super().__init__(
+            target, run_id, on_exchange=lambda exchange: labeller.step(exchange.step), **kwargs
+        )
         self.labeller = labeller
-        self._case_numbers = itertools.count(1)
 
     def run_case(self, scenario: Scenario) -> CaseRecord:
-        case_tag = case_tag_for(self.run_tag, next(self._case_numbers))
         self.labeller.begin_case(scenario.id)
         try:
-            run = _LabelledCaseRun(
-                self.services,
-                scenario,
-                case_tag,
-                on_exchange=lambda exchange: self.labeller.step(exchange.step),
-            )
-            return run.execute()
+            return super().run_case(scenario)
         finally:
             self.labeller.end_case()
 
@@ -239,15 +221,12 @@ def record_session(
             transport=LabellingTransport(inner, labeller),
             sleep=sleep,
         )
-        try:
-            records = engine.run(chosen, on_start=on_start, on_record=on_record)
-        except KeyboardInterrupt as exc:
-            records = getattr(exc, "records", records)
-            engine.close()
-            labeller.finish()
-            raise
+        records = engine.run(chosen, on_start=on_start, on_record=on_record)
         engine.close()
         labeller.finish()
+        if engine.interrupted:
+            # Nothing is written for an interrupted recording; the run's tasks are deleted.
+            raise KeyboardInterrupt("recording interrupted")
         data = list(vcass.data)
         cleanup = dict(engine.cleanup_stats)
         run_tag = engine.run_tag

@@ -10,7 +10,7 @@ One row per (operation, field, verdict) of a recorded scenario (list items folde
 ``exchange`` is ``#<index in the cassette> <step name>``, plus ``(+N more)`` when the same
 operation, field and verdict occurred in N more exchanges of the scenario; ``expected`` (the
 recording) and ``actual`` (the candidate) are filled only when the verdict is not a match, to
-keep ``results.json`` small; a ``detail`` sentence is added when the model offers the field.
+keep ``report.json`` small; a ``detail`` sentence is added when the model offers the field.
 """
 
 from __future__ import annotations

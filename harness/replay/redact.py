@@ -31,11 +31,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from harness.replay.cassette import AUTH_DEFAULT, AUTH_MARKERS, AUTH_WRONG, other_auth_marker
+from harness.cassette.format import AUTH_DEFAULT, AUTH_MARKERS, AUTH_WRONG, other_auth_marker
 from harness.results.redact import REDACTED
-from harness.scenarios.safety import CASE_KEY, RUN_KEY
-from harness.targets.client import WRONG_TOKEN
+from harness.targets.safety import CASE_KEY, RUN_KEY
 from harness.targets.target import Credentials
+from harness.wire.client import WRONG_TOKEN
 
 ACCOUNT_PLACEHOLDER = "AC" + "0" * 32
 DROPPED_HEADERS = ("proxy-authorization", "cookie", "set-cookie")

@@ -24,18 +24,14 @@ scenario, with one field row per exchange and field.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
 
-from harness.replay.bindings import Bindings
-from harness.replay.cassette import (
+from harness.cassette.format import (
     AUTH_DEFAULT,
     AUTH_NONE,
     AUTH_OTHER,
@@ -45,19 +41,32 @@ from harness.replay.cassette import (
     ScenarioEntry,
     parse_text,
 )
-from harness.replay.compare import TASK_IN_PATH, CandidateAnswer, Comparator, FieldRow
+from harness.replay.bindings import Bindings
+from harness.replay.compare import Comparator, FieldRow
 from harness.replay.pacing import TWILIO_EVALUATE_RATE, PacedTransport, Pacer
+from harness.replay.pieces import (
+    FieldRows,
+    candidate_answer,
+    curl_auth,
+    difference_message,
+    parse_time,
+    poll_interval,
+    poll_run,
+    poll_span,
+    task_in_path,
+    time_shift,
+)
 from harness.replay.records import CATEGORY, PHASE, ReplayRecord, field_verdict
 from harness.results.curl import curl_command
 from harness.results.model import ClauseRef, Exchange, Failure, FieldVerdict, Status
 from harness.results.redact import Redactor
 from harness.results.runid import run_tag_for
-from harness.scenarios.recording import record_exchange
-from harness.scenarios.runner import RunServices, delete_owned
-from harness.scenarios.safety import RefusedRequest, RunGuard
-from harness.targets.client import ForeignHostError, TargetClient
+from harness.scenarios.runner import RunServices
 from harness.targets.resolve import ReadyTarget
+from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
 from harness.targets.target import is_twilio_host
+from harness.wire.client import ForeignHostError, TargetClient
+from harness.wire.recording import record_exchange
 
 SKIP_HEADERS = frozenset(
     {
@@ -130,10 +139,12 @@ class Replayer:
             replay_tag=self.run_tag,
             recorded_base=provenance.base_url,
             candidate_base=target.base_url,
-            time_shift=_time_shift(provenance.recorded_at),
-            recorded_at=_parse_time(provenance.recorded_at),
+            time_shift=time_shift(provenance.recorded_at),
+            recorded_at=parse_time(provenance.recorded_at),
         )
         self.stats = ReplayStats()
+        #: set when a KeyboardInterrupt ended ``run`` early (the records so far are returned)
+        self.interrupted = False
         conflicts = self.bindings.bind_profiles(provenance.profile, target.profile.data)
         if conflicts:
             self.stats.warnings.append(
@@ -190,9 +201,9 @@ class Replayer:
                 records.append(record)
                 if on_record:
                     on_record(record)
-        except KeyboardInterrupt as exc:
-            exc.records = records  # type: ignore[attr-defined]
-            raise
+        except KeyboardInterrupt:
+            # The caller sees ``self.interrupted`` and the records so far.
+            self.interrupted = True
         finally:
             self.cleanup()
         return records
@@ -201,7 +212,7 @@ class Replayer:
         return f"replay:{self.cassette.name}:{scenario_id}"
 
     def cleanup(self) -> None:
-        delete_owned(self.services, None)
+        delete_owned(self.services.client, self.services.guard, None)
         self.stats.created = self.guard.created_count
         self.stats.deleted = self.guard.cleaned_count
         self.stats.left = len(self.guard.live())
@@ -244,13 +255,13 @@ class Replayer:
             record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
             return record
         kept: list[Exchange] = []
-        fields = _FieldRows()
+        fields = FieldRows()
         failing: Exchange | None = None
         previous: Interaction | None = None
         index = 0
         while index < len(interactions):
             interaction = interactions[index]
-            poll = _poll_run(interactions, index)
+            poll = poll_run(interactions, index)
             missing = self.bindings.unmapped_in(interaction.uri + (interaction.request_body or ""))
             if missing:
                 record.status = Status.SKIPPED
@@ -286,7 +297,7 @@ class Replayer:
                 previous = last
                 index += len(poll)
                 continue
-            rows = self.comparator.exchange(last, _answer(sent.response))
+            rows = self.comparator.exchange(last, candidate_answer(sent.response))
             self._observe(last, sent)
             for row in rows:
                 fields.add(self._row(last, row))
@@ -294,7 +305,7 @@ class Replayer:
             if bad and len(poll) > 1:
                 record.warnings.append(
                     f"exchange #{last.index}: polled {sent.attempts} time(s) until the deadline "
-                    f"(recorded {len(poll)} polls over {_span(poll):.1f}s)"
+                    f"(recorded {len(poll)} polls over {poll_span(poll):.1f}s)"
                 )
             if bad:
                 kept.append(exchange)
@@ -306,7 +317,7 @@ class Replayer:
                         f"{last.operation} {first.field}",
                         first.recorded,
                         first.candidate,
-                        _message(last, first, len(bad)),
+                        difference_message(last, first, len(bad)),
                     )
                     failing = exchange
             previous = last
@@ -317,14 +328,14 @@ class Replayer:
         if record.status.is_problem:
             record.exchanges = kept[:MAX_KEPT_EXCHANGES]
             if failing is not None:
-                record.curl = curl_command(failing.request, _curl_auth(failing))
+                record.curl = curl_command(failing.request, curl_auth(failing))
         return record
 
     # -- sending ----------------------------------------------------------------------------
     def _build(self, interaction: Interaction) -> httpx.Request:
         bindings = self.bindings
         url = bindings.url(interaction.uri)
-        task = _task(interaction.path)
+        task = task_in_path(interaction.path)
         headers: list[tuple[str, str]] = []
         content_type = ""
         for name, values in interaction.request_headers.items():
@@ -367,14 +378,16 @@ class Replayer:
 
     def _send_poll(self, poll: list[Interaction]) -> _Sent:
         final = poll[-1]
-        span = _span(poll)
-        interval = _interval(poll)
+        span = poll_span(poll)
+        interval = poll_interval(poll)
         deadline = self.monotonic() + max(2 * span, span + 10.0)
         attempts = 0
         while True:
             sent = self._send(final)
             attempts += 1
-            if sent.response is None or self.comparator.trial(final, _answer(sent.response)):
+            if sent.response is None or self.comparator.trial(
+                final, candidate_answer(sent.response)
+            ):
                 break
             if self.monotonic() >= deadline:
                 break
@@ -396,12 +409,12 @@ class Replayer:
         document = parse_text(sent.response.text)
         self.guard.observe(sent.request.method, path, status, document, self.run_tag)
         if sent.request.method == "DELETE" and status in (204, 404):
-            sid = _task(path)
+            sid = task_in_path(path)
             if sid and sid in {t.sid for t in self.guard.live()}:
                 self.guard.forget(sid, deleted=status == 204)
 
     def _cleanup_case(self, scenario_id: str, record: ReplayRecord) -> None:
-        _, failed = delete_owned(self.services, self.run_tag)
+        _, failed = delete_owned(self.services.client, self.services.guard, self.run_tag)
         if failed:
             record.warnings.append(f"cleanup could not delete {failed} task(s) of this replay")
 
@@ -429,107 +442,3 @@ class Replayer:
             row.candidate,
             row.detail,
         )
-
-
-class _FieldRows:
-    """One row per (operation, field, verdict) of a scenario: the first exchange it occurred
-    in, with ``(+N more)`` when it occurred in N more exchanges. Keeps results small (the
-    whole shipped library: ~9k rows instead of ~23k) while every difference stays named."""
-
-    def __init__(self) -> None:
-        self._rows: dict[tuple[str, str, str], FieldVerdict] = {}
-        self._counts: dict[tuple[str, str, str], int] = {}
-
-    def add(self, row: FieldVerdict) -> None:
-        key = (row.operation, row.field, row.verdict)
-        if key not in self._rows:
-            self._rows[key] = row
-            self._counts[key] = 0
-        else:
-            self._counts[key] += 1
-
-    def rows(self) -> list[FieldVerdict]:
-        out = []
-        for key, row in self._rows.items():
-            more = self._counts[key]
-            if more:
-                row = dataclasses.replace(row, exchange=f"{row.exchange} (+{more} more)")
-            out.append(row)
-        return out
-
-
-def _answer(response: httpx.Response) -> CandidateAnswer:
-    return CandidateAnswer(
-        response.status_code,
-        {k.lower(): v for k, v in response.headers.items()},
-        response.text,
-    )
-
-
-def _poll_run(interactions: list[Interaction], start: int) -> list[Interaction]:
-    """The run of identical GETs of one step starting at ``start`` (an ``eventually`` poll)."""
-    first = interactions[start]
-    run = [first]
-    if first.method != "GET":
-        return run
-    for other in interactions[start + 1 :]:
-        if (other.method, other.uri, other.auth, other.step, other.request_body) != (
-            first.method,
-            first.uri,
-            first.auth,
-            first.step,
-            first.request_body,
-        ):
-            break
-        run.append(other)
-    return run
-
-
-def _span(poll: list[Interaction]) -> float:
-    return max(0.0, (poll[-1].at or 0.0) - (poll[0].at or 0.0))
-
-
-def _interval(poll: list[Interaction]) -> float:
-    gaps = [
-        b.at - (a.at + a.took)
-        for a, b in itertools.pairwise(poll)
-        if a.at is not None and a.took is not None and b.at is not None
-    ]
-    return max(0.1, min(gaps) if gaps else 0.5)
-
-
-def _task(path: str) -> str | None:
-    match = TASK_IN_PATH.search(path)
-    return match.group(1) if match else None
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
-
-
-def _time_shift(recorded_at: str) -> timedelta:
-    moment = _parse_time(recorded_at)
-    return datetime.now(UTC) - moment if moment else timedelta()
-
-
-def _message(interaction: Interaction, row: FieldRow, count: int) -> str:
-    text = (
-        f"exchange #{interaction.index} {interaction.operation} "
-        f"(step {interaction.step!r}): {row.field} {row.verdict}: "
-        f"recorded {row.recorded!r}, candidate {row.candidate!r}"
-    )
-    if row.detail:
-        text += f" ({row.detail})"
-    if count > 1:
-        text += f"; {count - 1} more field(s) differ in this exchange"
-    return text
-
-
-def _curl_auth(exchange: Exchange) -> str:
-    header = next(
-        (v for k, v in exchange.request.headers.items() if k.lower() == "authorization"), None
-    )
-    return "none" if header is None else "default"

@@ -19,14 +19,24 @@ to remove it); one that matched no case at all is flagged ``unmatched``.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-PROBLEMS = ("fail", "error")
+from harness.report.model import (
+    Case,
+    DeviationEntry,
+    Deviations,
+    DeviationTarget,
+    ExpectedCase,
+    ExpectedDeviation,
+    StaleEntry,
+    UnmatchedEntry,
+)
+from harness.results.vocab import DeviationKind, DeviationState, Status
 
 
 class DeviationFileError(ValueError):
@@ -35,8 +45,10 @@ class DeviationFileError(ValueError):
 
 @dataclass(frozen=True)
 class Deviation:
+    """One entry of the deviations file."""
+
     index: int
-    kind: str  # "case" | "clause"
+    kind: DeviationKind
     pattern: str
     reason: str
     targets: tuple[str, ...] = ()
@@ -44,23 +56,17 @@ class Deviation:
     def applies_to_target(self, label: str) -> bool:
         return not self.targets or any(fnmatch.fnmatchcase(label, t) for t in self.targets)
 
-    def matches(self, case: Mapping[str, Any]) -> bool:
-        if self.kind == "case":
-            return fnmatch.fnmatchcase(str(case["id"]), self.pattern)
-        return any(fnmatch.fnmatchcase(c["id"], self.pattern) for c in case.get("clauses") or [])
+    def matches(self, case: Case) -> bool:
+        if self.kind is DeviationKind.CASE:
+            return fnmatch.fnmatchcase(case.id, self.pattern)
+        return any(fnmatch.fnmatchcase(c.id, self.pattern) for c in case.clauses)
 
     @property
     def label(self) -> str:
         return f"{self.kind}: {self.pattern}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "kind": self.kind,
-            "pattern": self.pattern,
-            "reason": self.reason,
-            "targets": list(self.targets),
-        }
+    def entry(self) -> DeviationEntry:
+        return DeviationEntry(self.index, self.kind, self.pattern, self.reason, list(self.targets))
 
 
 def load_deviations(path: Path) -> list[Deviation]:
@@ -96,12 +102,12 @@ def _entry(where: str, index: int, entry: Any) -> Deviation:
     at = f"{where}: deviations[{index}]"
     if not isinstance(entry, dict):
         raise DeviationFileError(f"{at}: expected a mapping with case or clause, and reason")
-    unknown = sorted(set(entry) - {"case", "clause", "reason", "target", "targets"})
+    unknown = sorted(set(entry) - {*DeviationKind, "reason", "target", "targets"})
     if unknown:
         raise DeviationFileError(
             f"{at}.{unknown[0]}: unknown key (allowed: case, clause, reason, targets)"
         )
-    kinds = [k for k in ("case", "clause") if k in entry]
+    kinds = [k for k in DeviationKind if k in entry]
     if len(kinds) != 1:
         raise DeviationFileError(f"{at}: give exactly one of case or clause")
     kind = kinds[0]
@@ -115,75 +121,71 @@ def _entry(where: str, index: int, entry: Any) -> Deviation:
     targets = [raw] if isinstance(raw, str) else raw
     if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
         raise DeviationFileError(f"{at}.targets: expected a target label or a list of them")
-    return Deviation(index, kind, pattern.strip(), reason.strip(), tuple(targets))
+    return Deviation(index, DeviationKind(kind), pattern.strip(), reason.strip(), tuple(targets))
+
+
+def _state(matched: list[Case]) -> DeviationState:
+    if not matched:
+        return DeviationState.UNMATCHED
+    if any(c.status.is_problem for c in matched):
+        return DeviationState.ACTIVE
+    if any(c.status is Status.PASS for c in matched):
+        return DeviationState.NOW_PASSES
+    return DeviationState.NOT_RUN
 
 
 def apply_deviations(
     deviations: Iterable[Deviation],
-    cases: list[dict[str, Any]],
+    cases: list[Case],
     labels: Iterable[str],
     source: str | None = None,
-) -> dict[str, Any]:
-    """Mark matching failing cases (``case["expected_deviation"]``); return the summary block."""
+) -> Deviations:
+    """Mark matching failing cases (``case.expected_deviation``); return the summary block."""
     deviations = list(deviations)
     for case in cases:
-        case["expected_deviation"] = None
-        if case["status"] not in PROBLEMS:
+        case.expected_deviation = None
+        if not case.status.is_problem:
             continue
         for deviation in deviations:
-            if deviation.applies_to_target(case["target"]) and deviation.matches(case):
-                case["expected_deviation"] = {
-                    "entry": deviation.index,
-                    "match": deviation.label,
-                    "reason": deviation.reason,
-                }
+            if deviation.applies_to_target(case.target) and deviation.matches(case):
+                case.expected_deviation = ExpectedDeviation(
+                    deviation.index, deviation.label, deviation.reason
+                )
                 break
     entries = []
     for deviation in deviations:
-        per_target = []
+        entry = deviation.entry()
         for label in labels:
             if not deviation.applies_to_target(label):
                 continue
-            matched = [c for c in cases if c["target"] == label and deviation.matches(c)]
-            failing = [c["id"] for c in matched if c["status"] in PROBLEMS]
-            passing = [c["id"] for c in matched if c["status"] == "pass"]
-            if not matched:
-                state = "unmatched"
-            elif failing:
-                state = "active"
-            elif passing:
-                state = "now-passes"
-            else:
-                state = "not-run"
-            per_target.append(
-                {"target": label, "state": state, "failing": failing, "passing": passing}
+            matched = [c for c in cases if c.target == label and deviation.matches(c)]
+            entry.per_target.append(
+                DeviationTarget(
+                    label,
+                    _state(matched),
+                    [c.id for c in matched if c.status.is_problem],
+                    [c.id for c in matched if c.status is Status.PASS],
+                )
             )
-        entries.append({**deviation.to_dict(), "per_target": per_target})
-    stale = [
-        {
-            "entry": e["index"],
-            "match": f"{e['kind']}: {e['pattern']}",
-            "target": t["target"],
-            "passing": t["passing"],
-        }
-        for e in entries
-        for t in e["per_target"]
-        if t["state"] == "now-passes"
-    ]
-    unmatched = [
-        {"entry": e["index"], "match": f"{e['kind']}: {e['pattern']}", "target": t["target"]}
-        for e in entries
-        for t in e["per_target"]
-        if t["state"] == "unmatched"
-    ]
-    return {
-        "file": source,
-        "entries": entries,
-        "expected": [
-            {"target": c["target"], "id": c["id"], **c["expected_deviation"]}
+        entries.append(entry)
+    return Deviations(
+        file=source,
+        entries=entries,
+        expected=[
+            ExpectedCase(c.target, c.id, d.entry, d.match, d.reason)
             for c in cases
-            if c.get("expected_deviation")
+            if (d := c.expected_deviation) is not None
         ],
-        "stale": stale,
-        "unmatched": unmatched,
-    }
+        stale=[
+            StaleEntry(e.index, f"{e.kind}: {e.pattern}", t.target, t.passing)
+            for e in entries
+            for t in e.per_target
+            if t.state is DeviationState.NOW_PASSES
+        ],
+        unmatched=[
+            UnmatchedEntry(e.index, f"{e.kind}: {e.pattern}", t.target)
+            for e in entries
+            for t in e.per_target
+            if t.state is DeviationState.UNMATCHED
+        ],
+    )

@@ -14,107 +14,94 @@ Per target, every check must pass:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-EXIT_OK, EXIT_FAIL = 0, 1
-
-
-def _check(name: str, passed: bool, detail: str) -> dict[str, Any]:
-    return {"name": name, "passed": passed, "detail": detail}
+from harness.exitcodes import ExitCode
+from harness.report.model import Baseline, Case, Gate, GateCheck, Target, TargetDiff, TargetGate
+from harness.results.vocab import CheckName, GateMode
 
 
 def target_checks(
-    target: Mapping[str, Any],
-    cases: Sequence[Mapping[str, Any]],
+    target: Target,
+    cases: Sequence[Case],
     fail_under: float | None,
-    baseline_diff: Mapping[str, Any] | None,
-) -> list[dict[str, Any]]:
-    score = target.get("score") or {}
-    value = score.get("value")
+    baseline_diff: TargetDiff | None,
+    baseline_run: str | None = None,
+) -> list[GateCheck]:
+    score = target.score
+    value = score.value
     checks = []
-    if not target.get("reachable", True):
-        checks.append(_check("reachable", False, target.get("error") or "target unreachable"))
+    if not target.reachable:
+        checks.append(GateCheck(CheckName.REACHABLE, False, target.error or "target unreachable"))
     checks.append(
-        _check(
-            "ran",
+        GateCheck(
+            CheckName.RAN,
             value is not None,
-            f"{score.get('counted', 0)} case(s) counted"
+            f"{score.counted} case(s) counted"
             if value is not None
             else "nothing was counted (no case ran, or all were unsupported): the score is "
             "undefined",
         )
     )
-    unexpected = [
-        c["id"]
-        for c in cases
-        if c["status"] in ("fail", "error") and not c.get("expected_deviation")
-    ]
-    expected = [c["id"] for c in cases if c.get("expected_deviation")]
+    unexpected = [c.id for c in cases if c.unexpected]
+    expected = [c.id for c in cases if c.expected_deviation is not None]
     suffix = f"; {len(expected)} expected deviation(s) ignored" if expected else ""
     if baseline_diff is not None:
-        regressions = [r["id"] for r in baseline_diff["regressions"]]
+        regressions = [r.id for r in baseline_diff.regressions]
         detail = (
-            f"{len(regressions)} regression(s) against {baseline_diff.get('baseline_run')}: "
+            f"{len(regressions)} regression(s) against {baseline_run}: "
             + ", ".join(regressions[:10])
             if regressions
-            else f"no case that passed in {baseline_diff.get('baseline_run')} fails now"
+            else f"no case that passed in {baseline_run} fails now"
         )
         others = len(unexpected) - len(regressions)
         if others > 0:
             detail += f"; {others} other failing case(s) not gated (new or failing before)"
-        checks.append(_check("regressions", not regressions, detail + suffix))
+        checks.append(GateCheck(CheckName.REGRESSIONS, not regressions, detail + suffix))
     else:
         detail = (
             f"{len(unexpected)} case(s) failed or errored: " + ", ".join(unexpected[:10])
             if unexpected
             else "no case failed or errored"
         )
-        checks.append(_check("conformance", not unexpected, detail + suffix))
+        checks.append(GateCheck(CheckName.CONFORMANCE, not unexpected, detail + suffix))
     if fail_under is not None:
-        shown = score.get("display", "n/a")
+        reached = value is not None and value >= fail_under
         checks.append(
-            _check(
-                "fail-under",
-                value is not None and value >= fail_under,
-                f"score {shown} {'>=' if value is not None and value >= fail_under else '<'} "
-                f"{fail_under:g}",
+            GateCheck(
+                CheckName.FAIL_UNDER,
+                reached,
+                f"score {score.display} {'>=' if reached else '<'} {fail_under:g}",
             )
         )
     return checks
 
 
 def evaluate(
-    targets: list[dict[str, Any]],
-    cases: Sequence[Mapping[str, Any]],
+    targets: Sequence[Target],
+    cases: Sequence[Case],
     fail_under: float | None = None,
-    baseline: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Fill ``target["gate"]`` for every target; return the run's gate block."""
-    diffs = {t["target_after"]: t for t in (baseline or {}).get("targets") or []}
+    baseline: Baseline | None = None,
+) -> Gate:
+    """Fill ``target.gate`` for every target; return the run's gate."""
+    diffs = {t.target_after: t for t in baseline.targets} if baseline is not None else {}
     for target in targets:
-        diff = diffs.get(target["label"])
-        if diff is not None and diff.get("target_before") is None:
+        diff = diffs.get(target.label)
+        if diff is not None and diff.target_before is None:
             diff = None
-        if diff is not None:
-            diff = {**diff, "baseline_run": (baseline or {}).get("run_id")}
-        mine = [c for c in cases if c["target"] == target["label"]]
-        checks = target_checks(target, mine, fail_under, diff)
-        target["gate"] = {"passed": all(c["passed"] for c in checks), "checks": checks}
-    passed = bool(targets) and all(t["gate"]["passed"] for t in targets)
-    failed = [
-        f"{t['label']}: {c['name']}"
-        for t in targets
-        for c in t["gate"]["checks"]
-        if not c["passed"]
-    ]
+        mine = [c for c in cases if c.target == target.label]
+        run_id = baseline.run_id if baseline is not None else None
+        checks = target_checks(target, mine, fail_under, diff, run_id)
+        target.gate = TargetGate(passed=all(c.passed for c in checks), checks=checks)
+    passed = bool(targets) and all(t.gate.passed for t in targets)
+    failed = [f"{t.label}: {c.name}" for t in targets for c in t.gate.checks if not c.passed]
     if not targets:
         failed = ["no target ran"]
-    return {
-        "passed": passed,
-        "exit_code": EXIT_OK if passed else EXIT_FAIL,
-        "mode": "baseline" if baseline is not None else "conformance",
-        "fail_under": fail_under,
-        "failed_checks": failed,
-        "summary": "gate passed" if passed else "gate failed: " + "; ".join(failed),
-    }
+    return Gate(
+        passed=passed,
+        exit_code=ExitCode.OK if passed else ExitCode.FAIL,
+        mode=GateMode.BASELINE if baseline is not None else GateMode.CONFORMANCE,
+        fail_under=fail_under,
+        failed_checks=failed,
+        summary="gate passed" if passed else "gate failed: " + "; ".join(failed),
+    )

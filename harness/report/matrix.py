@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from harness.report.operations import ROWS
+from harness.report.model import Case, Cell, Clause, FieldCell, FieldMatrix, Matrix
+from harness.report.operations import ROWS, SUPPORT
+from harness.results.vocab import CellState, FieldState, Verdict
 
 FEATURES = (
     "lifecycle",
@@ -27,104 +28,100 @@ FEATURES = (
     "fuzz",
     "replay",
 )
-STATUSES = ("pass", "fail", "error", "unsupported", "skipped")
-#: Field verdicts of replay, from best to worst.
-FIELD_VERDICTS = ("equal", "normalised-equal", "type-only", "missing", "extra", "different")
-FIELD_OK = frozenset({"equal", "normalised-equal"})
-FIELD_PARTIAL = frozenset({"type-only"})
+#: phases whose cases form their own feature column
+PHASE_FEATURES = frozenset({"fuzz", "replay"})
 
 
-def feature_of(case: Mapping[str, Any], clauses: Mapping[str, Mapping[str, Any]]) -> str:
-    if case.get("phase") in ("fuzz", "replay"):
-        return str(case["phase"])
-    category = str(case.get("category") or "")
-    if category in FEATURES:
-        return category
-    for tag in case.get("tags") or []:
+def feature_of(case: Case, clauses: Mapping[str, Clause]) -> str:
+    if case.phase in PHASE_FEATURES:
+        return case.phase
+    if case.category in FEATURES:
+        return case.category
+    for tag in case.tags:
         if tag in FEATURES:
-            return str(tag)
+            return tag
     counts = Counter(
-        clauses[c["id"]]["category"]
-        for c in case.get("clauses") or []
-        if c["id"] in clauses and clauses[c["id"]].get("category") in FEATURES
+        clauses[c.id].category
+        for c in case.clauses
+        if c.id in clauses and clauses[c.id].category in FEATURES
     )
     if counts:
-        return counts.most_common(1)[0][0]
-    return category or "other"
+        return str(counts.most_common(1)[0][0])
+    return case.category or "other"
 
 
-def cell_state(cell: Mapping[str, int]) -> str:
+def cell_state(cell: Cell) -> CellState:
     """One word for a cell: fail, deviation, incomplete, pass, unsupported or none."""
-    if cell["fail"] + cell["error"] > cell["expected"]:
-        return "fail"
-    if cell["expected"]:
-        return "deviation"
-    if cell["skipped"]:
-        return "incomplete"
-    if cell["pass"]:
-        return "pass"
-    if cell["unsupported"]:
-        return "unsupported"
-    return "none"
+    if cell.fail + cell.error > cell.expected:
+        return CellState.FAIL
+    if cell.expected:
+        return CellState.DEVIATION
+    if cell.skipped:
+        return CellState.INCOMPLETE
+    if cell.passed:
+        return CellState.PASS
+    if cell.unsupported:
+        return CellState.UNSUPPORTED
+    return CellState.NONE
 
 
-def _empty() -> dict[str, Any]:
-    return {**{s: 0 for s in STATUSES}, "expected": 0, "cases": 0, "ids": []}
-
-
-def feature_matrix(cases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """``{"rows": [...], "columns": [...], "cells": {row: {column: cell}}}``."""
+def feature_matrix(cases: Iterable[Case]) -> Matrix:
+    """Operation x feature: per cell, the cases of that feature on that operation."""
     cases = list(cases)
-    extra = sorted({c["feature"] for c in cases} - set(FEATURES))
+    extra = sorted({c.feature for c in cases} - set(FEATURES))
     columns = [*FEATURES, *extra]
-    cells = {row: {col: _empty() for col in columns} for row in ROWS}
+    cells: dict[str, dict[str, Cell]] = {row: {col: Cell() for col in columns} for row in ROWS}
     for case in cases:
-        for item in case.get("operations") or []:
-            row = item["operation"] if item["operation"] in cells else ROWS[-1]
-            cell = cells[row][case["feature"]]
-            cell[item["status"]] += 1
-            cell["cases"] += 1
-            cell["ids"].append(case["id"])
-            if item["status"] in ("fail", "error") and case.get("expected_deviation"):
-                cell["expected"] += 1
-    for row in cells.values():
-        for cell in row.values():
-            cell["state"] = cell_state(cell)
-    rows = [r for r in ROWS if r != ROWS[-1] or any(c["cases"] for c in cells[r].values())]
-    return {"rows": rows, "columns": columns, "cells": {r: cells[r] for r in rows}}
+        for item in case.operations:
+            row = item.operation if item.operation in cells else SUPPORT
+            cell = cells[row][case.feature]
+            cell.add(item.status)
+            cell.cases += 1
+            cell.ids.append(case.id)
+            if item.status.is_problem and case.expected_deviation is not None:
+                cell.expected += 1
+    for by_column in cells.values():
+        for cell in by_column.values():
+            cell.state = cell_state(cell)
+    rows = [r for r in ROWS if r != SUPPORT or any(c.cases for c in cells[r].values())]
+    return Matrix(rows=list(rows), columns=columns, cells={r: cells[r] for r in rows})
 
 
-def field_state(cell: Mapping[str, int]) -> str:
-    bad = sum(cell.get(v, 0) for v in FIELD_VERDICTS if v not in FIELD_OK | FIELD_PARTIAL)
-    if bad:
-        return "fail"
-    if any(cell.get(v, 0) for v in FIELD_PARTIAL):
-        return "partial"
-    if any(cell.get(v, 0) for v in FIELD_OK):
-        return "pass"
-    return "none"
+def field_state(cell: FieldCell) -> FieldState:
+    if any(cell.count(v) for v in Verdict if not (v.is_match or v.is_partial)):
+        return FieldState.FAIL
+    if any(cell.count(v) for v in Verdict if v.is_partial):
+        return FieldState.PARTIAL
+    if any(cell.count(v) for v in Verdict if v.is_match):
+        return FieldState.PASS
+    return FieldState.NONE
 
 
-def field_matrix(cases: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+def _verdict(value: str) -> Verdict:
+    try:
+        return Verdict(value)
+    except ValueError:
+        return Verdict.DIFFERENT
+
+
+def field_matrix(cases: Iterable[Case]) -> FieldMatrix | None:
     """Operation x response field from replay's per-field verdicts; None when there are none."""
-    cells: dict[str, dict[str, dict[str, int]]] = {}
+    cells: dict[str, dict[str, FieldCell]] = {}
     fields: list[str] = []
     for case in cases:
-        for verdict in case.get("fields") or []:
-            op, name = verdict.get("operation") or ROWS[-1], verdict["field"]
+        for verdict in case.fields:
+            op, name = verdict.operation or SUPPORT, verdict.field
             if name not in fields:
                 fields.append(name)
-            cell = cells.setdefault(op, {}).setdefault(name, {v: 0 for v in FIELD_VERDICTS})
-            key = verdict["verdict"] if verdict["verdict"] in FIELD_VERDICTS else "different"
-            cell[key] += 1
+            cells.setdefault(op, {}).setdefault(name, FieldCell()).add(_verdict(verdict.verdict))
     if not cells:
         return None
     rows = [r for r in ROWS if r in cells] + sorted(set(cells) - set(ROWS))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, FieldCell]] = {}
     for row in rows:
         out[row] = {}
         for name in fields:
-            cell = dict(cells[row].get(name) or {v: 0 for v in FIELD_VERDICTS})
-            cell["state"] = field_state(cell)  # type: ignore[assignment]
+            cell = cells[row].get(name) or FieldCell()
+            cell.state = field_state(cell)
             out[row][name] = cell
-    return {"rows": rows, "columns": fields, "cells": out}
+    return FieldMatrix(rows=rows, columns=fields, cells=out)

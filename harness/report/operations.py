@@ -8,24 +8,29 @@ from the scenario's own requests.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-OPERATIONS = ("CreateTask", "FetchTask", "ListTask", "UpdateTask", "DeleteTask")
-SUPPORT = "Support"
-ROWS = (*OPERATIONS, SUPPORT)
+from harness.report.model import CaseOperation
+from harness.results.model import CaseRecord
+from harness.results.vocab import Operation, Status
+
+SUPPORT = Operation.SUPPORT
+OPERATIONS = tuple(op for op in Operation if op is not SUPPORT)
+#: The rows of the parity matrices: the five operations, then Support.
+ROWS: tuple[Operation, ...] = (*OPERATIONS, SUPPORT)
 
 _LIST = re.compile(r"^/v1/Workspaces/[^/]+/Tasks/?$")
 _ITEM = re.compile(r"^/v1/Workspaces/[^/]+/Tasks/[^/]+/?$")
-_FUZZ_ID = re.compile(r"^fuzz\.(CreateTask|FetchTask|ListTask|UpdateTask|DeleteTask)(\.|$)")
+_FUZZ_ID = re.compile(rf"^fuzz\.({'|'.join(OPERATIONS)})(\.|$)")
 
 _BY_METHOD = {
-    ("list", "GET"): "ListTask",
-    ("list", "POST"): "CreateTask",
-    ("item", "GET"): "FetchTask",
-    ("item", "POST"): "UpdateTask",
-    ("item", "DELETE"): "DeleteTask",
+    ("list", "GET"): Operation.LIST,
+    ("list", "POST"): Operation.CREATE,
+    ("item", "GET"): Operation.FETCH,
+    ("item", "POST"): Operation.UPDATE,
+    ("item", "DELETE"): Operation.DELETE,
 }
 
 
@@ -36,7 +41,7 @@ def _path(url_or_path: str) -> str:
     return text.split("?", 1)[0].split("#", 1)[0]
 
 
-def operation_of(method: str, url_or_path: str) -> str:
+def operation_of(method: str, url_or_path: str) -> Operation:
     """The operation a request is, or ``Support`` (Workers, Activities, other methods...)."""
     path = _path(url_or_path)
     shape = "list" if _LIST.match(path) else "item" if _ITEM.match(path) else None
@@ -59,7 +64,7 @@ def scenario_operations(scenario: Any) -> list[str]:
     steps = [*getattr(scenario, "steps", ()), *getattr(scenario, "finally_steps", ())]
     for step in steps:
         if getattr(step, "create_tasks", None) is not None:
-            ops.append("CreateTask")
+            ops.append(Operation.CREATE)
             continue
         request = getattr(step, "request", None)
         if request is None:
@@ -70,48 +75,41 @@ def scenario_operations(scenario: Any) -> list[str]:
         if not target.startswith("/"):
             # a saved absolute URL such as {next_page_url}: paging through a list
             if getattr(step, "paginate", None) is not None or "page" in target.lower():
-                ops.append("ListTask")
+                ops.append(Operation.LIST)
             continue
         ops.append(operation_of(request.method, target))
     return unique(ops)
 
 
-def _exchange_ops(case: Mapping[str, Any]) -> list[str]:
-    out = []
-    for exchange in case.get("exchanges") or []:
-        request = exchange.get("request") or {}
-        out.append(operation_of(request.get("method", ""), request.get("url", "")))
-    return out
+def _exchange_ops(record: CaseRecord) -> list[str]:
+    return [operation_of(x.request.method, x.request.url) for x in record.exchanges]
 
 
-def _id_operation(case: Mapping[str, Any]) -> str | None:
-    match = _FUZZ_ID.match(str(case.get("id", "")))
+def _id_operation(record: CaseRecord) -> str | None:
+    match = _FUZZ_ID.match(record.id)
     return match.group(1) if match else None
 
 
-def case_operations(case: Mapping[str, Any], hint: Sequence[str] = ()) -> list[dict[str, str]]:
+def case_operations(record: CaseRecord, hint: Sequence[str] = ()) -> list[CaseOperation]:
     """Per operation the case touched, the status it has there.
 
     A failed (or errored) case fails at the operation of its failing step; the operations of
     the steps before it held. Any other status applies to every operation the case touched.
     """
-    status = case["status"]
-    ex_ops = _exchange_ops(case)
-    id_op = _id_operation(case)
-    field_ops = unique(f.get("operation", SUPPORT) for f in case.get("fields") or [])
+    status = record.status
+    ex_ops = _exchange_ops(record)
+    id_op = _id_operation(record)
+    field_ops = unique(f.operation or SUPPORT for f in record.fields)
     touched = unique([*hint, *ex_ops, *field_ops, *([id_op] if id_op else [])])
-    if status in ("fail", "error") and ex_ops:
-        failure = case.get("failure") or {}
-        step = failure.get("step")
-        steps = [e.get("step") for e in case["exchanges"]]
+    if status.is_problem and ex_ops:
+        step = record.failure.step if record.failure else None
+        steps = [x.step for x in record.exchanges]
         index = max((i for i, s in enumerate(steps) if s == step), default=len(steps) - 1)
         failing = id_op or ex_ops[index]
         held = [op for op in unique(ex_ops[:index]) if op != failing]
-        return [{"operation": op, "status": "pass"} for op in held] + [
-            {"operation": failing, "status": status}
-        ]
-    if status in ("fail", "error") and id_op:
-        return [{"operation": id_op, "status": status}]
+        return [CaseOperation(op, Status.PASS) for op in held] + [CaseOperation(failing, status)]
+    if status.is_problem and id_op:
+        return [CaseOperation(id_op, status)]
     if not touched:
         touched = [SUPPORT]
-    return [{"operation": op, "status": status} for op in touched]
+    return [CaseOperation(op, status) for op in touched]

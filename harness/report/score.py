@@ -21,41 +21,46 @@ counted case passed shows 100.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-WEIGHTS = {"documented": 3, "inferred": 1}
-COUNTED = ("pass", "fail", "error", "skipped")
+from harness.report.model import Case, LostCase, Score, StrengthTally
+from harness.results.model import CaseRecord
+from harness.results.vocab import Status, Strength
+
+WEIGHTS = {Strength.DOCUMENTED: 3, Strength.INFERRED: 1}
+COUNTED = frozenset({Status.PASS, Status.FAIL, Status.ERROR, Status.SKIPPED})
 SELECTION_PREFIX = "not selected"
 FORMULA = (
     "100 x sum(weight of passed cases) / sum(weight of counted cases); weight 3 documented, "
     "1 inferred; counted = pass, fail, error, could-not-run; unsupported and unselected cases "
     "are left out; nothing counted = undefined (gate fails)"
 )
+#: which tally of the score a counted case that earned nothing adds to
+_LOST_AS = {Status.FAIL: "failed", Status.ERROR: "errors", Status.SKIPPED: "could_not_run"}
 
 
-def case_strength(case: Mapping[str, Any]) -> str:
+def case_strength(case: CaseRecord) -> Strength:
     """``documented`` only if the case says so and cites at least one documented clause."""
-    if case.get("strength", "documented") != "documented":
-        return "inferred"
-    strengths = [c.get("strength") for c in case.get("clauses") or [] if c.get("strength")]
-    if strengths and "documented" not in strengths:
-        return "inferred"
-    return "documented"
+    if case.strength != Strength.DOCUMENTED:
+        return Strength.INFERRED
+    strengths = [c.strength for c in case.clauses if c.strength]
+    if strengths and Strength.DOCUMENTED not in strengths:
+        return Strength.INFERRED
+    return Strength.DOCUMENTED
 
 
-def case_weight(case: Mapping[str, Any]) -> int:
+def case_weight(case: CaseRecord) -> int:
     return WEIGHTS[case_strength(case)]
 
 
-def is_selection_skip(case: Mapping[str, Any]) -> bool:
-    return case["status"] == "skipped" and str(case.get("reason") or "").lower().startswith(
+def is_selection_skip(case: CaseRecord) -> bool:
+    return case.status is Status.SKIPPED and (case.reason or "").lower().startswith(
         SELECTION_PREFIX
     )
 
 
-def is_counted(case: Mapping[str, Any]) -> bool:
-    return case["status"] in COUNTED and not is_selection_skip(case)
+def is_counted(case: CaseRecord) -> bool:
+    return case.status in COUNTED and not is_selection_skip(case)
 
 
 def floor_to(value: float, digits: int) -> float:
@@ -70,53 +75,39 @@ def display(value: float | None) -> str:
     return f"{shown:.0f}" if shown == 100 else f"{shown:.1f}"
 
 
-def compute_score(cases: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The score block of one target's cases (see the module docstring)."""
-    earned = possible = 0
-    tallies = {
-        "passed": 0,
-        "failed": 0,
-        "errors": 0,
-        "could_not_run": 0,
-        "unsupported": 0,
-        "excluded": 0,
-        "expected_deviations": 0,
-    }
-    by_strength = {s: {"earned": 0, "possible": 0, "cases": 0} for s in WEIGHTS}
-    lost: list[dict[str, Any]] = []
+def compute_score(cases: Iterable[Case]) -> Score:
+    """The score of one target's cases (see the module docstring)."""
+    score = Score(
+        weights=dict(WEIGHTS),
+        by_strength={s: StrengthTally() for s in WEIGHTS},
+        formula=FORMULA,
+    )
+    lost: list[LostCase] = []
     for case in cases:
-        status = case["status"]
-        if status == "unsupported":
-            tallies["unsupported"] += 1
+        if case.status is Status.UNSUPPORTED:
+            score.unsupported += 1
             continue
         if not is_counted(case):
-            tallies["excluded"] += 1
+            score.excluded += 1
             continue
         strength = case_strength(case)
         weight = WEIGHTS[strength]
-        possible += weight
-        by_strength[strength]["possible"] += weight
-        by_strength[strength]["cases"] += 1
-        if status == "pass":
-            tallies["passed"] += 1
-            earned += weight
-            by_strength[strength]["earned"] += weight
+        tally = score.by_strength[strength]
+        score.possible += weight
+        tally.possible += weight
+        tally.cases += 1
+        if case.status is Status.PASS:
+            score.passed += 1
+            score.earned += weight
+            tally.earned += weight
             continue
-        key = {"fail": "failed", "error": "errors", "skipped": "could_not_run"}[status]
-        tallies[key] += 1
-        if case.get("expected_deviation"):
-            tallies["expected_deviations"] += 1
-        lost.append({"id": case["id"], "status": status, "weight": weight})
-    value = floor_to(100.0 * earned / possible, 2) if possible else None
-    return {
-        "value": value,
-        "display": display(value),
-        "earned": earned,
-        "possible": possible,
-        "counted": sum(tallies[k] for k in ("passed", "failed", "errors", "could_not_run")),
-        **tallies,
-        "weights": dict(WEIGHTS),
-        "by_strength": by_strength,
-        "lost": sorted(lost, key=lambda item: (-item["weight"], item["id"])),
-        "formula": FORMULA,
-    }
+        name = _LOST_AS[case.status]
+        setattr(score, name, getattr(score, name) + 1)
+        if case.expected_deviation is not None:
+            score.expected_deviations += 1
+        lost.append(LostCase(case.id, case.status, weight))
+    score.value = floor_to(100.0 * score.earned / score.possible, 2) if score.possible else None
+    score.display = display(score.value)
+    score.counted = score.passed + score.failed + score.errors + score.could_not_run
+    score.lost = sorted(lost, key=lambda item: (-item.weight, item.id))
+    return score

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
+
+from harness.report.model import Report, Score
 
 #: (lowest score, colour): the first threshold the score reaches picks the colour.
 COLOURS = ((100, "#2e7d32"), (95, "#4c1"), (80, "#97ca00"), (60, "#dfb317"), (40, "#fe7d37"))
@@ -22,9 +23,9 @@ def _width(text: str) -> int:
     return int(sum(4 if ch in ".,:;il1 " else 7 for ch in text)) + 10
 
 
-def badge_svg(score: dict[str, Any], label: str = "conformance", gate: bool | None = None) -> str:
-    value = score.get("value")
-    text = "n/a" if value is None else f"{score.get('display')}%"
+def badge_svg(score: Score, label: str = "conformance", gate: bool | None = None) -> str:
+    value = score.value
+    text = "n/a" if value is None else f"{score.display}%"
     if gate is False:
         text += " ✗"
     left, right = _width(label), _width(text)
@@ -50,7 +51,7 @@ def badge_svg(score: dict[str, Any], label: str = "conformance", gate: bool | No
     )
 
 
-def write_badge(path: Path, document: dict[str, Any]) -> Path:
+def write_badge(path: Path, report: Report) -> Path:
     """The first target's score (the target the run is about; see docs/scoring.md)."""
-    path.write_text(badge_svg(document["score"]), encoding="utf-8")
+    path.write_text(badge_svg(report.score), encoding="utf-8")
     return path

@@ -1,17 +1,17 @@
-"""``report.json``: the whole report document (schema: docs/report-schema.json)."""
+"""``report.json``: the whole report (schema: docs/report-schema.json)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+from harness.report.model import Report, report_data
 
 
-def report_json_text(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n"
+def report_json_text(report: Report) -> str:
+    return json.dumps(report_data(report), indent=2, default=str, ensure_ascii=False) + "\n"
 
 
-def write_report_json(path: Path, document: Mapping[str, Any]) -> Path:
-    path.write_text(report_json_text(document), encoding="utf-8")
+def write_report_json(path: Path, report: Report) -> Path:
+    path.write_text(report_json_text(report), encoding="utf-8")
     return path

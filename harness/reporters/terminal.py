@@ -1,15 +1,14 @@
-"""Live progress (one line per case) and the end-of-run summary table, with rich."""
+"""Live progress (one line per case) and, from the report, the end-of-run summary, with rich."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import Any
 
 from rich.console import Console
 from rich.status import Status as Status_
 from rich.table import Table
 
-from harness.results.model import CaseRecord, RunMeta, Status, conformant, count_statuses
+from harness.report.model import Counts, Report, Target
+from harness.results.model import CaseRecord, RunMeta
+from harness.results.vocab import PhaseStatus, Status
 
 STYLES = {
     Status.PASS: "green",
@@ -75,133 +74,93 @@ class TerminalReporter:
         elif record.reason and record.status is not Status.PASS:
             self.console.print(f"      {record.reason}", markup=False, style="dim")
 
-    def summary(self, records: list[CaseRecord], meta: RunMeta, folder: str | None) -> None:
-        self._end_spinner()
-        counts = count_statuses(records)
-        table = Table(title="Summary by category", show_lines=False)
-        table.add_column("category")
-        for status in Status:
-            table.add_column(str(status), justify="right", style=STYLES[status])
-        for category in sorted({r.category for r in records}):
-            sub = count_statuses([r for r in records if r.category == category])
-            table.add_row(category, *(str(sub[str(s)]) for s in Status))
-        table.add_row("[bold]total[/]", *(f"[bold]{counts[str(s)]}[/]" for s in Status))
-        self.console.print(table)
-        problems = [r for r in records if r.status.is_problem]
-        if problems:
-            failures = Table(title="Failures", show_lines=False)
-            failures.add_column("case")
-            failures.add_column("clauses")
-            failures.add_column("what went wrong", overflow="fold")
-            for record in problems:
-                message = record.failure.message if record.failure else (record.reason or "")
-                failures.add_row(record.id, ", ".join(c.id for c in record.clauses), message[:300])
-            self.console.print(failures)
-        verdict = (
-            "[bold green]CONFORMANT[/]" if conformant(records) else "[bold red]NOT CONFORMANT[/]"
+
+def _category_table(report: Report, target: Target) -> Table:
+    suffix = f" · {target.label}" if report.several else ""
+    table = Table(title="Summary by category" + suffix, show_lines=False)
+    table.add_column("category")
+    for status in Status:
+        table.add_column(str(status), justify="right", style=STYLES[status])
+    cases = report.cases_of(target.label)
+    for category in sorted({c.category for c in cases}):
+        sub = Counts.tally(c for c in cases if c.category == category)
+        table.add_row(category, *(str(sub.of(s)) for s in Status))
+    table.add_row("[bold]total[/]", *(f"[bold]{target.counts.of(s)}[/]" for s in Status))
+    return table
+
+
+def _failures_table(report: Report, target: Target) -> Table | None:
+    problems = [c for c in report.cases_of(target.label) if c.status.is_problem]
+    if not problems:
+        return None
+    failures = Table(title="Failures" + (f" · {target.label}" if report.several else ""))
+    failures.add_column("case")
+    failures.add_column("clauses")
+    failures.add_column("what went wrong", overflow="fold")
+    for case in problems:
+        message = (case.failure.message if case.failure else "") or case.reason or ""
+        if case.expected_deviation is not None:
+            message = f"[expected deviation: {case.expected_deviation.reason}] {message}"
+        failures.add_row(case.id, ", ".join(c.id for c in case.clauses), message[:300])
+    return failures
+
+
+def _target_summary(console: Console, report: Report, target: Target) -> None:
+    if report.cases_of(target.label):
+        console.print(_category_table(report, target))
+    failures = _failures_table(report, target)
+    if failures is not None:
+        console.print(failures)
+    unexpected = any(c.unexpected for c in report.cases_of(target.label))
+    verdict = "[bold red]NOT CONFORMANT[/]" if unexpected else "[bold green]CONFORMANT[/]"
+    if not target.reachable:
+        verdict = f"[bold red]UNREACHABLE[/] ({target.error})"
+    score = target.score
+    extra = " (interrupted)" if target.interrupted else ""
+    label = f"{target.label}: " if report.several else ""
+    console.print(
+        f"{label}{verdict}{extra} · score [bold]{score.display}[/]"
+        f"{'' if score.value is None else '/100'} "
+        f"(weighted {score.earned}/{score.possible}) · {target.duration_s:.1f}s"
+    )
+    cleanup = target.cleanup
+    if cleanup:
+        left = cleanup.get("left", 0)
+        note = f", [bold red]{left} left behind[/] (run `trc sweep`)" if left else ""
+        console.print(
+            f"cleanup: {cleanup.get('created', 0)} task(s) created, "
+            f"{cleanup.get('deleted', 0)} deleted by the cleanup{note}"
         )
-        extra = " (interrupted)" if meta.interrupted else ""
-        self.console.print(f"{verdict}{extra} · {meta.duration_s:.1f}s")
-        if meta.cleanup:
-            left = meta.cleanup.get("left", 0)
-            note = f", [bold red]{left} left behind[/] (run `trc sweep`)" if left else ""
-            self.console.print(
-                f"cleanup: {meta.cleanup.get('created', 0)} task(s) created, "
-                f"{meta.cleanup.get('deleted', 0)} deleted by the cleanup{note}"
-            )
-        for warning in meta.warnings:
-            self.console.print(f"warning: {warning}", style="yellow", markup=False)
-        if folder:
-            self.console.print(f"reports: {folder}")
 
 
-def _dict_counts(cases: list[Mapping[str, Any]]) -> dict[str, int]:
-    counts = {str(s): 0 for s in Status}
-    for case in cases:
-        counts[case["status"]] += 1
-    return counts
-
-
-def final_summary(console: Console, document: Mapping[str, Any], folder: str | None) -> None:
+def final_summary(console: Console, report: Report, folder: str | None) -> None:
     """The end of ``trc run``: per target a category table, failures, score and gate."""
-    targets = document["targets"]
-    several = len(targets) > 1
-    for target in targets:
-        cases = [c for c in document["cases"] if c["target"] == target["label"]]
-        title = "Summary by category" + (f" · {target['label']}" if several else "")
-        table = Table(title=title, show_lines=False)
-        table.add_column("category")
-        for status in Status:
-            table.add_column(str(status), justify="right", style=STYLES[status])
-        for category in sorted({c["category"] for c in cases}):
-            sub = _dict_counts([c for c in cases if c["category"] == category])
-            table.add_row(category, *(str(sub[str(s)]) for s in Status))
-        total = _dict_counts(cases)
-        table.add_row("[bold]total[/]", *(f"[bold]{total[str(s)]}[/]" for s in Status))
-        if cases:
-            console.print(table)
-        problems = [c for c in cases if c["status"] in ("fail", "error")]
-        if problems:
-            failures = Table(title="Failures" + (f" · {target['label']}" if several else ""))
-            failures.add_column("case")
-            failures.add_column("clauses")
-            failures.add_column("what went wrong", overflow="fold")
-            for case in problems:
-                failure = case.get("failure") or {}
-                message = failure.get("message") or case.get("reason") or ""
-                if case.get("expected_deviation"):
-                    message = (
-                        f"[expected deviation: {case['expected_deviation']['reason']}] {message}"
-                    )
-                failures.add_row(
-                    case["id"], ", ".join(c["id"] for c in case.get("clauses") or []), message[:300]
-                )
-            console.print(failures)
-        unexpected = [c for c in problems if not c.get("expected_deviation")]
-        verdict = "[bold red]NOT CONFORMANT[/]" if unexpected else "[bold green]CONFORMANT[/]"
-        if not target["reachable"]:
-            verdict = f"[bold red]UNREACHABLE[/] ({target.get('error')})"
-        score = target["score"]
-        extra = " (interrupted)" if target.get("interrupted") else ""
-        label = f"{target['label']}: " if several else ""
+    for target in report.targets:
+        _target_summary(console, report, target)
+    for item in report.deviations.stale if report.deviations else []:
         console.print(
-            f"{label}{verdict}{extra} · score [bold]{score['display']}[/]"
-            f"{'' if score['value'] is None else '/100'} "
-            f"(weighted {score['earned']}/{score['possible']}) · {target.get('duration_s', 0):.1f}s"
-        )
-        cleanup = target.get("cleanup") or {}
-        if cleanup:
-            left = cleanup.get("left", 0)
-            note = f", [bold red]{left} left behind[/] (run `trc sweep`)" if left else ""
-            console.print(
-                f"cleanup: {cleanup.get('created', 0)} task(s) created, "
-                f"{cleanup.get('deleted', 0)} deleted by the cleanup{note}"
-            )
-    deviations = document.get("deviations") or {}
-    for item in deviations.get("stale") or []:
-        console.print(
-            f"deviation {item['match']} now passes on {item['target']}: remove it from the file",
+            f"deviation {item.match} now passes on {item.target}: remove it from the file",
             style="yellow",
             markup=False,
         )
-    baseline = document.get("baseline")
+    baseline = report.baseline
     if baseline:
         console.print(
-            f"against baseline {baseline.get('run_id')}: {baseline['regressions']} regression(s), "
-            f"{baseline['fixes']} fix(es), {baseline['new_failures']} new failure(s)",
+            f"against baseline {baseline.run_id}: {baseline.regressions} regression(s), "
+            f"{baseline.fixes} fix(es), {baseline.new_failures} new failure(s)",
             markup=False,
         )
-    for phase in document.get("phases") or []:
-        if phase["status"] != "ran":
+    for phase in report.phases:
+        if phase.status is not PhaseStatus.RAN:
             console.print(
-                f"phase {phase['name']}: {phase['status']} ({phase.get('reason') or ''})",
+                f"phase {phase.name}: {phase.status} ({phase.reason or ''})",
                 style="yellow",
                 markup=False,
             )
-    for warning in document.get("warnings") or []:
+    for warning in report.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)
-    gate = document["gate"]
-    style = "bold green" if gate["passed"] else "bold red"
-    console.print(f"[{style}]{gate['summary'].upper() if gate['passed'] else gate['summary']}[/]")
+    gate = report.gate
+    style = "bold green" if gate.passed else "bold red"
+    console.print(f"[{style}]{gate.summary.upper() if gate.passed else gate.summary}[/]")
     if folder:
         console.print(f"reports: {folder}", markup=False)

@@ -9,8 +9,8 @@ from harness.results.model import (
     RecordedRequest,
     RecordedResponse,
     RunMeta,
-    Status,
 )
+from harness.results.vocab import Status, Strength, Verdict
 
 __all__ = [
     "CaseRecord",
@@ -22,4 +22,6 @@ __all__ = [
     "RecordedResponse",
     "RunMeta",
     "Status",
+    "Strength",
+    "Verdict",
 ]

@@ -9,31 +9,41 @@ non-conformant.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass, field
 from typing import Any
 
+from harness.results.data import to_data
+from harness.results.vocab import Status, Strength, Verdict
 
-class Status(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    ERROR = "error"
-    UNSUPPORTED = "unsupported"
-    SKIPPED = "skipped"
-
-    @property
-    def is_problem(self) -> bool:
-        return self in (Status.FAIL, Status.ERROR)
+__all__ = [
+    "CaseRecord",
+    "ClauseRef",
+    "Exchange",
+    "Failure",
+    "FieldVerdict",
+    "RecordedRequest",
+    "RecordedResponse",
+    "RunMeta",
+    "Status",
+    "Strength",
+    "Verdict",
+    "conformant",
+    "count_statuses",
+]
 
 
 @dataclass
 class ClauseRef:
+    """A clause a case cites (spec/clauses.yaml), with the clause's strength."""
+
     id: str
-    strength: str
+    strength: Strength
 
 
 @dataclass
 class RecordedRequest:
+    """A request as sent (secrets redacted)."""
+
     method: str
     url: str
     headers: dict[str, str]
@@ -42,6 +52,8 @@ class RecordedRequest:
 
 @dataclass
 class RecordedResponse:
+    """A response as received (secrets redacted); ``body`` is parsed JSON when it was JSON."""
+
     status: int
     headers: dict[str, str]
     body: Any = None
@@ -60,6 +72,8 @@ class Exchange:
 
 @dataclass
 class Failure:
+    """The first expectation a case broke: at which step, what was expected, what came."""
+
     step: str
     expectation: str
     expected: Any = None
@@ -72,13 +86,12 @@ class FieldVerdict:
     """How one response field of one exchange compared with the recorded answer (replay).
 
     ``field`` is a path into the response: a body path such as ``assignment_status`` or
-    ``links.reservations``, or ``status`` / ``header:ETag``. ``verdict`` is one of
-    ``equal``, ``normalised-equal``, ``type-only``, ``missing``, ``extra``, ``different``.
+    ``links.reservations``, or ``status`` / ``header:ETag``. ``verdict``: see ``Verdict``.
     """
 
     operation: str
     field: str
-    verdict: str
+    verdict: Verdict
     exchange: str | None = None
     expected: Any = None
     actual: Any = None
@@ -87,6 +100,8 @@ class FieldVerdict:
 
 @dataclass
 class CaseRecord:
+    """The result of one case (a scenario, a fuzz check, a replayed scenario)."""
+
     id: str
     title: str
     category: str
@@ -94,7 +109,7 @@ class CaseRecord:
     status: Status
     duration_s: float = 0.0
     clauses: list[ClauseRef] = field(default_factory=list)
-    strength: str = "documented"
+    strength: Strength = Strength.DOCUMENTED
     tags: list[str] = field(default_factory=list)
     source: str | None = None
     note: str | None = None
@@ -108,13 +123,14 @@ class CaseRecord:
     fields: list[FieldVerdict] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = str(self.status)
+        data: dict[str, Any] = to_data(self)
         return data
 
 
 @dataclass
 class RunMeta:
+    """How one target's run went: ids, times, phases, faults, cleanup, warnings."""
+
     run_id: str
     run_tag: str
     target: str
@@ -131,7 +147,8 @@ class RunMeta:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data: dict[str, Any] = to_data(self)
+        return data
 
 
 def count_statuses(records: list[CaseRecord]) -> dict[str, int]:

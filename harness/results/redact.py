@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from enum import Enum
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -30,10 +32,26 @@ class Redactor:
         return out
 
     def value(self, value: Any) -> Any:
+        """``value`` with every secret replaced in every string it holds.
+
+        Dicts and lists are copied; dataclass instances (records, the report model) are
+        redacted in place, field by field, and returned. Enum members are vocabulary, never
+        secrets, and stay as they are.
+        """
+        if isinstance(value, Enum):
+            return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+            return {self._key(k): self.value(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.value(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for item in dataclasses.fields(value):
+                setattr(value, item.name, self.value(getattr(value, item.name)))
         return value
+
+    def _key(self, key: Any) -> Any:
+        return key if isinstance(key, Enum) else self.text(str(key))

@@ -9,30 +9,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from harness.results.model import CaseRecord, Status
+from harness.results.model import CaseRecord, Exchange, Status
 from harness.results.redact import Redactor
 from harness.results.runid import case_tag_for, run_tag_for
 from harness.scenarios.model import Scenario
-from harness.scenarios.openapi import SpecChecker
-from harness.scenarios.runner import CaseRun, RunServices, delete_owned
-from harness.scenarios.safety import RunGuard
-from harness.targets.client import TargetClient
-from harness.targets.errors import TargetUnreachable
+from harness.scenarios.runner import CaseRun, RunServices
+from harness.speccheck.openapi import SpecChecker
+from harness.targets.probe import client_for, probe
 from harness.targets.resolve import ReadyTarget
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
-
-
-def load_spec(path: Path | None) -> SpecChecker | None:
-    """The spec checker, or None when the spec file does not exist."""
-    path = path or DEFAULT_SPEC
-    return SpecChecker.from_path(path) if path.is_file() else None
+from harness.targets.safety import RunGuard, delete_owned
 
 
 class ScenarioEngine:
@@ -46,19 +35,13 @@ class ScenarioEngine:
         clauses: Mapping[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
         self.target = target
         self.run_id = run_id
         self.run_tag = run_tag_for(run_id)
         profile = target.profile
-        client = TargetClient(
-            target.base_url,
-            target.credentials,
-            timeout=profile.timeout_seconds,
-            max_retries_on_429=profile.max_retries_on_429,
-            transport=transport,
-            sleep=sleep,
-        )
+        client = client_for(target, transport=transport, sleep=sleep)
         self.services = RunServices(
             client=client,
             guard=RunGuard(self.run_tag),
@@ -67,9 +50,12 @@ class ScenarioEngine:
             redactor=Redactor([target.credentials.auth_token]),
             clauses=clauses,
             sleep=sleep,
+            on_exchange=on_exchange,
         )
         self._counter = itertools.count(1)
         self.cleanup_stats = {"created": 0, "deleted": 0, "left": 0}
+        #: set when a KeyboardInterrupt ended ``run`` early
+        self.interrupted = False
 
     @property
     def guard(self) -> RunGuard:
@@ -77,15 +63,7 @@ class ScenarioEngine:
 
     def probe(self) -> httpx.Response:
         """One list request; TargetUnreachable when nothing answers."""
-        client = self.services.client
-        ws = self.target.profile.workspace("single")["sid"]
-        request = client.build("GET", f"/v1/Workspaces/{ws}/Tasks", query=[("PageSize", 1)])
-        try:
-            return client.send(request)
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target {self.target.base_url} is unreachable: {type(exc).__name__}: {exc}"
-            ) from None
+        return probe(self.target, self.services.client)
 
     def run_case(self, scenario: Scenario) -> CaseRecord:
         case_tag = case_tag_for(self.run_tag, next(self._counter))
@@ -97,9 +75,11 @@ class ScenarioEngine:
         on_start: Callable[[Scenario], None] | None = None,
         on_record: Callable[[CaseRecord], None] | None = None,
     ) -> list[CaseRecord]:
-        """Run cases in order. On KeyboardInterrupt the remaining cases are recorded as
-        skipped, everything the run created is deleted, and the interrupt is re-raised
-        with the partial records attached (``exc.records``)."""
+        """Run cases in order; one record per case, in that order.
+
+        On KeyboardInterrupt the remaining cases are recorded as skipped, everything the run
+        created is deleted, ``self.interrupted`` becomes true and the partial records are
+        returned: the caller decides what an interrupt means (``trc run`` exits 130)."""
         records: list[CaseRecord] = []
         pending = list(scenarios)
         try:
@@ -110,13 +90,10 @@ class ScenarioEngine:
                 records.append(record)
                 if on_record:
                     on_record(record)
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt:
+            self.interrupted = True
             done = {r.id for r in records}
-            for scenario in pending:
-                if scenario.id not in done:
-                    records.append(_skipped(scenario, "run interrupted"))
-            exc.records = records  # type: ignore[attr-defined]
-            raise
+            records += [_skipped(s, "run interrupted") for s in pending if s.id not in done]
         finally:
             self.cleanup()
         return records
@@ -131,7 +108,7 @@ class ScenarioEngine:
             f"\ntrc: deleting the {left} task(s) this run created; press Ctrl-C again to "
             "abandon the cleanup (then run `trc sweep`)\n"
         ):
-            delete_owned(self.services, None)
+            delete_owned(self.services.client, self.services.guard, None)
         self.cleanup_stats = {
             "created": self.guard.created_count,
             "deleted": self.guard.cleaned_count,

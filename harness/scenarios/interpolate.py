@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from harness.scenarios.paths import MISSING, parse_path
+from harness.jsonpath import MISSING, parse_path
 
 _NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_][\w-]*|\[-?\d+\])*"
 PLACEHOLDER = re.compile(

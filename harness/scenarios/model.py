@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.scenarios.paths import JsonPath
+from harness.jsonpath import JsonPath
 
 AUTH_MODES = ("default", "none", "wrong")
 METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from harness.jsonpath import MISSING, parse_path
 from harness.scenarios.matchers import Mismatch, json_equal
-from harness.scenarios.paths import MISSING, parse_path
 
 RELATION_KEYS = (
     "etag_changed",

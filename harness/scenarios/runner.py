@@ -16,9 +16,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harness.jsonpath import MISSING
 from harness.results.curl import curl_command
 from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
 from harness.results.redact import Redactor
+from harness.scenarios import step_kinds
+from harness.scenarios.failures import ScenarioError, StepFailed, off_spec_failure
 from harness.scenarios.interpolate import (
     InterpolationError,
     evaluate_expression,
@@ -28,31 +31,17 @@ from harness.scenarios.interpolate import (
     split_name,
     to_text,
 )
-from harness.scenarios.loader import DEFAULT_CREATE_PATH
 from harness.scenarios.matchers import MatchContext, Mismatch, match_path
 from harness.scenarios.model import Expectations, RequestSpec, Scenario, Step
-from harness.scenarios.openapi import SpecChecker
-from harness.scenarios.paths import MISSING, parse_path
-from harness.scenarios.recording import parse_body, record_exchange
 from harness.scenarios.relations import Subject, evaluate
-from harness.scenarios.safety import RefusedRequest, RunGuard
-from harness.targets.client import ForeignHostError, TargetClient
+from harness.speccheck.openapi import SpecChecker
 from harness.targets.profile import ProfileValueMissing, TargetProfile
+from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
+from harness.wire.client import ForeignHostError, TargetClient
+from harness.wire.recording import parse_body, record_exchange
 
 MAX_KEPT_EXCHANGES = 25
 PHASE = "scenarios"
-
-
-class StepFailed(Exception):
-    """The target broke an expectation."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
-class ScenarioError(Exception):
-    """The harness could not run the case as written."""
 
 
 @dataclass
@@ -67,6 +56,9 @@ class RunServices:
     clauses: Mapping[str, Any] | None = None
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
+    #: called with every exchange a case makes, as recorded (replay's recorder names steps
+    #: with it); the public hook for watching the wire without subclassing the engine
+    on_exchange: Callable[[Exchange], None] | None = None
 
 
 @dataclass
@@ -175,7 +167,7 @@ class CaseRun:
                 record.warnings.append(f"finally step {step.name!r} skipped: {exc}")
 
     def _cleanup(self, record: CaseRecord) -> None:
-        _, failed = delete_owned(self.services, self.case_tag)
+        _, failed = delete_owned(self.services.client, self.services.guard, self.case_tag)
         if failed:
             record.warnings.append(f"cleanup could not delete {failed} task(s) of this case")
 
@@ -230,11 +222,11 @@ class CaseRun:
             assert step.wait is not None
             self.services.sleep(max(0.0, self.seconds(step.wait)))
         elif step.kind == "create_tasks":
-            self._create_tasks(step)
+            step_kinds.create_tasks(self, step)
         elif step.paginate is not None:
-            self._paginate(step)
+            step_kinds.paginate(self, step)
         elif step.eventually is not None:
-            self._eventually(step)
+            step_kinds.eventually(self, step)
         else:
             assert step.request is not None
             result = self._send(step, step.request)
@@ -296,6 +288,8 @@ class CaseRun:
         return [(k, self.render(v, extra)) for k, v in (pairs or ())]
 
     def _keep(self, exchange: Exchange) -> None:
+        if self.services.on_exchange is not None:
+            self.services.on_exchange(exchange)
         self.exchange_count += 1
         self.exchanges.append(exchange)
         if len(self.exchanges) > MAX_KEPT_EXCHANGES * 4:
@@ -444,171 +438,8 @@ class CaseRun:
                     )
             self.vars[save.name] = value
 
-    # -- step kinds -------------------------------------------------------------------------
-    def _eventually(self, step: Step) -> None:
-        assert step.eventually is not None and step.request is not None
-        within = self.seconds(step.eventually.within)
-        every = step.eventually.every
-        started = self.services.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            result = self._send(step, step.request)
-            off_spec = self._spec_problems(result)  # even while waiting for another status
-            if off_spec:
-                raise StepFailed(off_spec_failure(step.name, off_spec))
-            failure = self._check(step.name, step.expect, result)
-            if failure is None:
-                self._save(step, result.document, result.response.headers, result.response)
-                return
-            elapsed = self.services.monotonic() - started
-            if elapsed + every > within:
-                failure.message += (
-                    f" (still failing after {attempts} attempt(s) over {elapsed:.1f}s; "
-                    f"eventually within {within:g}s)"
-                )
-                raise StepFailed(failure)
-            self.services.sleep(every)
-
-    def _paginate(self, step: Step) -> None:
-        assert step.paginate is not None and step.request is not None
-        items_path = parse_path(step.paginate.items)
-        collected: list[Any] = []
-        page_sizes: list[int] = []
-        urls: list[str] = []
-        result = self._send(step, step.request)
-        pages = 0
-        while True:
-            pages += 1
-            failure = self._check(step.name, step.expect, result)
-            if failure:
-                failure.message = f"page {pages}: {failure.message}"
-                raise StepFailed(failure)
-            items = items_path.resolve(result.document)
-            if not isinstance(items, list):
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        f"json.{items_path}",
-                        "a list",
-                        items,
-                        f"page {pages}: expected a list at {items_path}",
-                    )
-                )
-            collected.extend(items)
-            page_sizes.append(len(items))
-            urls.append(result.url)
-            meta = result.document.get("meta") if isinstance(result.document, dict) else None
-            next_url = meta.get("next_page_url") if isinstance(meta, dict) else None
-            if not next_url:
-                break
-            if pages >= step.paginate.max_pages:
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        "paginate",
-                        f"at most {step.paginate.max_pages} pages",
-                        pages,
-                        f"still a next_page_url after {pages} pages",
-                    )
-                )
-            if not isinstance(next_url, str):
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        "json.meta.next_page_url",
-                        "a URL",
-                        next_url,
-                        f"next_page_url is not a string: {next_url!r}",
-                    )
-                )
-            if next_url in urls:
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        "paginate",
-                        "a new page",
-                        next_url,
-                        f"page {pages}: next_page_url repeats an earlier page: {next_url}",
-                    )
-                )
-            try:
-                result = self._send(step, step.request, url_override=next_url)
-            except ForeignHostError as exc:
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        "json.meta.next_page_url",
-                        "a URL on the target's host",
-                        next_url,
-                        str(exc),
-                    )
-                ) from None
-        aggregate = {"items": collected, "pages": pages, "page_sizes": page_sizes, "urls": urls}
-        failure = self._check_document(step.name, step.collected, aggregate, {}, "collected")
-        if failure:
-            raise StepFailed(failure)
-        self._save(step, aggregate, {}, None)
-
-    def _create_tasks(self, step: Step) -> None:
-        spec = step.create_tasks
-        assert spec is not None
-        count = spec.count if isinstance(spec.count, int) else int(self.seconds(spec.count))
-        request = RequestSpec(
-            method="POST", path=spec.path or DEFAULT_CREATE_PATH, form=spec.form, tag=spec.tag
-        )
-        sids: list[str] = []
-        for index in range(count):
-            result = self._send(step, request, extra={"i": index})
-            failure = self._check(step.name, step.expect, result)
-            if failure:
-                failure.message = f"task {index + 1} of {count}: {failure.message}"
-                raise StepFailed(failure)
-            sid = result.document.get("sid") if isinstance(result.document, dict) else None
-            if not isinstance(sid, str):
-                raise StepFailed(
-                    Failure(
-                        step.name,
-                        "json.sid",
-                        "a task SID",
-                        sid,
-                        f"task {index + 1} of {count}: the response has no sid",
-                    )
-                )
-            sids.append(sid)
-        if spec.save:
-            self.vars[spec.save] = sids
-
-
-def off_spec_failure(step: str, problems: list[str]) -> Failure:
-    return Failure(
-        step,
-        "spec",
-        expected="a response matching spec/taskrouter-tasks.yaml",
-        actual=problems,
-        message="off-spec response: " + "; ".join(problems),
-    )
-
 
 def _error_hint(document: Any) -> str:
     if isinstance(document, dict) and ("message" in document or "code" in document):
         return f" (code {document.get('code')}: {str(document.get('message'))[:160]})"
     return ""
-
-
-def delete_owned(services: RunServices, case_tag: str | None) -> tuple[int, int]:
-    """Delete live tasks this run created (of one case, or all); ``(deleted, failed)``."""
-    deleted = failed = 0
-    for task in services.guard.live(case_tag):
-        path = f"/v1/Workspaces/{task.workspace_sid}/Tasks/{task.sid}"
-        try:
-            response = services.client.send(services.client.build("DELETE", path))
-        except httpx.TransportError:
-            failed += 1
-            continue
-        if response.status_code in (204, 404):
-            services.guard.forget(task.sid, deleted=response.status_code == 204)
-            deleted += response.status_code == 204
-        else:
-            failed += 1
-    return deleted, failed

@@ -13,9 +13,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from harness.scenarios.paths import MISSING, parse_path
-from harness.scenarios.yamlsrc import SourceError, line_of, load_file, plain
+from harness.jsonpath import MISSING, parse_path
 from harness.targets.profile_schema import DEFAULTS, PROFILE_SCHEMA, QUEUE_ROLES
+from harness.yamlsrc import SourceError, line_of, load_file, plain
 
 
 class ProfileError(SourceError):

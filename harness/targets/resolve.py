@@ -15,6 +15,7 @@ from harness.targets.profile import (
     load_profile,
     profile_from_fixture,
 )
+from harness.targets.ready import ReadyTarget
 from harness.targets.target import (
     CASSETTE,
     EMBEDDED,
@@ -38,16 +39,6 @@ class TargetOptions:
     allow_live: bool = False
     faults: tuple[str, ...] = field(default=())
     retention_seconds: float = EMBEDDED_RETENTION_SECONDS
-
-
-@dataclass(frozen=True)
-class ReadyTarget:
-    name: str
-    base_url: str
-    credentials: Credentials
-    profile: TargetProfile
-    embedded: bool = False
-    faults: tuple[str, ...] = ()
 
 
 def _profile(options: TargetOptions) -> TargetProfile | None:
@@ -102,7 +93,7 @@ def open_target(options: TargetOptions) -> Iterator[ReadyTarget]:
     check_options(options)
     spec = parse_target(options.target)
     if spec.kind == CASSETTE:
-        from harness.replay.serve import cassette_target
+        from harness.targets.cassette import cassette_target
 
         with cassette_target(str(spec.path)) as ready:
             yield ready

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from harness.targets.errors import TargetConfigError
+from harness.wire.client import Credentials
 
 EMBEDDED = "embedded"
 TWILIO_SUFFIX = "twilio.com"
@@ -18,7 +19,7 @@ CASSETTE = "cassette"
 @dataclass(frozen=True)
 class TargetSpec:
     """What ``--target`` asked for: the embedded reference, a server at ``url``, or a
-    recording served back (``cassette:PATH``, see ``harness.replay.serve``)."""
+    recording served back (``cassette:PATH``, see ``harness.cassette.serve``)."""
 
     kind: str  # "embedded" | "url" | "cassette"
     url: str | None = None
@@ -29,12 +30,6 @@ class TargetSpec:
         if self.kind == CASSETTE:
             return f"{CASSETTE}:{self.path}"
         return EMBEDDED if self.kind == EMBEDDED else str(self.url)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    account_sid: str
-    auth_token: str
 
 
 def parse_target(text: str) -> TargetSpec:

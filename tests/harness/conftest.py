@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from harness.reference.fixture import default_fixture
-from harness.scenarios.engine import DEFAULT_SPEC, ScenarioEngine
+from harness.scenarios.engine import ScenarioEngine
 from harness.scenarios.loader import load_file_scenarios
 from harness.scenarios.model import Scenario
-from harness.scenarios.openapi import SpecChecker
+from harness.speccheck import default_spec_path
+from harness.speccheck.openapi import SpecChecker
 from harness.targets.profile import TargetProfile, profile_from_fixture
 from harness.targets.resolve import ReadyTarget
 from harness.targets.target import Credentials
@@ -34,9 +35,9 @@ def profile() -> TargetProfile:
 
 @pytest.fixture(scope="session")
 def spec_checker() -> SpecChecker:
-    if not DEFAULT_SPEC.is_file():
+    if not default_spec_path().is_file():
         pytest.skip("spec/taskrouter-tasks.yaml not written yet")
-    return SpecChecker.from_path(DEFAULT_SPEC)
+    return SpecChecker.from_path(default_spec_path())
 
 
 class Sleeper:

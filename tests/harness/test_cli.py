@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from harness.commands.run import run_command
 from harness.commands.sweep import sweep_command
 from harness.reference.fixture import default_fixture
-from harness.scenarios.discovery import DEFAULT_SCENARIOS
+from harness.resources import scenarios_dir
 from tests.harness.fakes import ACCOUNT, TOKEN, WS, FakeTaskRouter, closed_port, serve
 
-SMOKE = str(DEFAULT_SCENARIOS / "smoke")
+SMOKE = str(scenarios_dir() / "smoke")
 CREDS = ["--account-sid", ACCOUNT, "--auth-token", TOKEN]
 
 
@@ -32,10 +32,11 @@ def test_exit_0_embedded_smoke_and_reports(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "CONFORMANT" in result.output
     latest = tmp_path / "latest"
-    document = json.loads((latest / "results.json").read_text())
-    assert document["counts"]["pass"] == 4 and document["conformant"] is True
-    assert document["run"]["cleanup"]["left"] == 0
-    assert default_fixture().auth_token not in (latest / "results.json").read_text()
+    document = json.loads((latest / "report.json").read_text())
+    target = document["targets"][0]
+    assert target["counts"]["pass"] == 4 and document["gate"]["passed"] is True
+    assert target["cleanup"]["left"] == 0
+    assert default_fixture().auth_token not in (latest / "report.json").read_text()
 
 
 def test_exit_1_against_a_broken_target(runner: CliRunner, tmp_path: Path) -> None:
@@ -48,12 +49,12 @@ def test_exit_1_against_a_broken_target(runner: CliRunner, tmp_path: Path) -> No
         )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "NOT CONFORMANT" in result.output
-    document = json.loads((tmp_path / "latest" / "results.json").read_text())
+    document = json.loads((tmp_path / "latest" / "report.json").read_text())
     statuses = {c["id"]: c["status"] for c in document["cases"]}
     assert statuses["smoke.etag-if-match"] == "fail"
     failed = next(c for c in document["cases"] if c["id"] == "smoke.etag-if-match")
     assert failed["curl"] and failed["exchanges"]
-    assert TOKEN not in (tmp_path / "latest" / "results.json").read_text()
+    assert TOKEN not in (tmp_path / "latest" / "report.json").read_text()
     assert fake.tasks == {}  # everything the run created was deleted
 
 

@@ -176,8 +176,8 @@ ERRORS = [
         + "    expect:\n      relations:\n"
         + "        - sorted: {path: 'tasks[*].priority', order: up}\n",
         9,
-        "steps[0].expect.relations[0].order",
-        "asc or desc",
+        "steps[0].expect.relations[0].sorted.order",
+        "asc or desc, got str 'up'",
         id="bad-relation",
     ),
     pytest.param(
@@ -235,8 +235,8 @@ ERRORS = [
     pytest.param(
         GET + "    expect:\n      json:\n        n: {range: {low: 1}}\n",
         9,
-        "steps[0].expect.json.n.range",
-        "min and/or max",
+        "steps[0].expect.json.n.range.low",
+        "unknown key (allowed: max, min)",
         id="bad-range",
     ),
     pytest.param(
@@ -252,8 +252,86 @@ ERRORS = [
         BASE + "tags: smoke\nsteps: [{name: w, wait: 0}]\n",
         4,
         "tags",
-        "list of strings",
+        "list of strings, got str 'smoke'",
         id="tags-not-list",
+    ),
+    pytest.param(
+        GET + "    expect:\n      status: [200, '201']\n",
+        8,
+        "steps[0].expect.status[1]",
+        "an HTTP status code (100-599), got str '201'",
+        id="status-list-item",
+    ),
+    pytest.param(
+        GET + "    expect:\n      status: 200.0\n",
+        8,
+        "steps[0].expect.status",
+        "got float 200.0",
+        id="float-is-not-integer",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request:\n      method: GET\n      paht: /x\n",
+        8,
+        "steps[0].request.paht",
+        "unknown key (allowed: auth, body, form, headers, method, path, query, tag, url)",
+        id="typo-beats-missing-path",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request:\n      path: /x\n",
+        7,
+        "steps[0].request.method",
+        "missing required field",
+        id="missing-nested-key",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        x:\n          not:\n            lenght: 1\n",
+        11,
+        "steps[0].expect.json.x.not.lenght",
+        "unknown matcher 'lenght' (known: any, type,",
+        id="nested-unknown-matcher",
+    ),
+    pytest.param(
+        GET + "    expect:\n      json:\n        a: {json_string: {'b..c': 1}}\n",
+        9,
+        "steps[0].expect.json.a.json_string.b..c",
+        "cannot parse path",
+        id="json-string-path",
+    ),
+    pytest.param(
+        GET + "    expect:\n      headers: {ETag: {matches: '('}}\n",
+        8,
+        "steps[0].expect.headers.ETag.matches",
+        "invalid regex: missing ), unterminated subpattern",
+        id="header-regex",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    wait: 1\n    expect: {status: 200}\n",
+        7,
+        "steps[0].expect",
+        "not allowed on a wait step",
+        id="expect-on-wait",
+    ),
+    pytest.param(
+        BASE
+        + "steps:\n  - name: s\n    request: {method: POST, path: /x, form: {a: 1}, body: x}\n",
+        6,
+        "steps[0].request.body",
+        "give form or body, not both",
+        id="form-and-body",
+    ),
+    pytest.param(
+        GET + "    save: {ws: sid}\n",
+        7,
+        "steps[0].save.ws",
+        "'ws' is a builtin variable",
+        id="save-builtin",
+    ),
+    pytest.param(
+        BASE + "steps:\n  - name: s\n    request: {method: GET, path: /x, query: {1: a}}\n",
+        6,
+        "steps[0].request.query.1",
+        "parameter names are strings, got int 1",
+        id="non-string-parameter-name",
     ),
 ]
 
@@ -280,12 +358,45 @@ def test_clause_ids_not_checked_without_registry(load_one: Callable[..., Scenari
 
 
 def test_real_clause_catalogue_and_smoke_library_load() -> None:
-    from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
+    from harness.resources import scenarios_dir
+    from harness.scenarios.discovery import discover, load_clause_registry
 
     clauses, warning = load_clause_registry()
     if clauses is None:
         pytest.skip(warning or "no clause catalogue")
-    scenarios = discover(DEFAULT_SCENARIOS / "smoke", clauses)
+    scenarios = discover(scenarios_dir() / "smoke", clauses)
     assert {s.id for s in scenarios} >= {"smoke.etag-if-match", "smoke.auth-required"}
-    examples = discover(DEFAULT_SCENARIOS / "_examples", clauses)
+    examples = discover(scenarios_dir() / "_examples", clauses)
     assert examples
+
+
+def test_schema_is_valid_2020_12_and_matches_the_python_vocabulary() -> None:
+    """The schema ships in the package and names the same matchers, relations, methods and auth
+    modes the engine implements."""
+    from jsonschema import Draft202012Validator
+
+    from harness.scenarios.matchers import MATCHER_KEYS, TYPES
+    from harness.scenarios.model import AUTH_MODES, METHODS
+    from harness.scenarios.relations import RELATION_KEYS, SORT_BY
+    from harness.scenarios.schema import scenario_schema
+
+    schema = scenario_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+    defs = schema["$defs"]
+    assert tuple(defs["matcherMapping"]["properties"]) == MATCHER_KEYS
+    assert tuple(defs["relation"]["properties"]) == RELATION_KEYS
+    assert tuple(defs["typeName"]["enum"]) == tuple(TYPES)
+    assert tuple(defs["sortBy"]["enum"]) == SORT_BY
+    request = defs["request"]["properties"]
+    assert tuple(request["auth"]["enum"]) == AUTH_MODES
+    validator = Draft202012Validator({"pattern": request["method"]["pattern"]})
+    for method in METHODS:
+        assert validator.is_valid(method) and validator.is_valid(method.lower())
+    assert not validator.is_valid("FETCH")
+
+
+def test_editor_hint_comment_is_harmless(load_one: Callable[..., Scenario]) -> None:
+    hint = "# yaml-language-server: $schema=../../harness/scenarios/scenario.schema.json\n"
+    scenario = load_one(hint + BASE + "steps: [{name: w, wait: 0}]\n")
+    assert scenario.id == "demo.x"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from harness.jsonpath import MISSING
 from harness.scenarios.interpolate import render
 from harness.scenarios.matchers import MatchContext, check_matcher, json_equal, match, match_path
-from harness.scenarios.paths import MISSING
 
 VARS = {"saved": 7, "sid": "WT" + "a" * 32, "name": "sales"}
 

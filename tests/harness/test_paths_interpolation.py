@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from harness.jsonpath import MISSING, parse_path
 from harness.scenarios.interpolate import (
     InterpolationError,
     evaluate_expression,
@@ -14,7 +15,6 @@ from harness.scenarios.interpolate import (
     resolve_in,
     split_name,
 )
-from harness.scenarios.paths import MISSING, parse_path
 
 DOC = {"tasks": [{"sid": "a", "p": 1}, {"sid": "b"}], "meta": {"page_size": 50}, "x.y": 3}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.scenarios.discovery import DEFAULT_SCENARIOS, REPO_ROOT
+from harness.resources import scenarios_dir
 from tests.harness.fakes import ACCOUNT, TOKEN, FakeTaskRouter, serve
 
 pytest_plugins = ["pytester"]
@@ -28,7 +28,7 @@ def _plugin_args() -> list[str]:
 @pytest.fixture
 def library(pytester: pytest.Pytester) -> Path:
     target = pytester.path / "lib"
-    shutil.copytree(DEFAULT_SCENARIOS / "smoke", target / "smoke")
+    shutil.copytree(scenarios_dir() / "smoke", target / "smoke")
     pytester.makepyfile(test_unrelated="def test_plain():\n    assert True\n")
     return target
 
@@ -96,7 +96,7 @@ def test_a_broken_target_fails_with_a_readable_report(
 def test_xdist_two_workers(
     pytester: pytest.Pytester, library: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
     result = pytester.runpytest_subprocess(
         *_plugin_args(), "--trc-target", "embedded", "--trc-scenarios", str(library),
         "-n", "2", "-m", "smoke", "-p", "no:cacheprovider",

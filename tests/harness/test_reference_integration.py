@@ -15,12 +15,15 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from harness.commands.run import interrupt_on_sigterm, run_command
+from harness.commands.run import run_command
+from harness.orchestrate import interrupt_on_sigterm
 from harness.reference.config import ServerConfig
 from harness.reference.server import RunningServer, start_in_thread
+from harness.resources import scenarios_dir
 from harness.results.model import Status
-from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
-from harness.scenarios.engine import ScenarioEngine, load_spec
+from harness.scenarios.discovery import discover, load_clause_registry
+from harness.scenarios.engine import ScenarioEngine
+from harness.speccheck import load_spec
 from harness.targets.profile import profile_from_fixture
 from harness.targets.resolve import ReadyTarget
 from harness.targets.target import Credentials
@@ -58,8 +61,8 @@ def tasks_of_run(server: RunningServer, run_tag: str) -> list[dict[str, Any]]:
 
 def test_smoke_and_examples_pass_against_the_reference(reference: RunningServer) -> None:
     clauses, _ = load_clause_registry()
-    scenarios = discover(DEFAULT_SCENARIOS / "smoke", clauses)
-    scenarios += discover(DEFAULT_SCENARIOS / "_examples", clauses)
+    scenarios = discover(scenarios_dir() / "smoke", clauses)
+    scenarios += discover(scenarios_dir() / "_examples", clauses)
     with ScenarioEngine(
         ready(reference), "20260101T000000Z-111111", load_spec(None), clauses
     ) as engine:
@@ -93,8 +96,8 @@ def test_interrupt_mid_run_leaves_no_task_behind(
         raise KeyboardInterrupt
 
     engine.services.sleep = interrupt
-    with pytest.raises(KeyboardInterrupt):
-        engine.run([scenario])
+    (record,) = engine.run([scenario])
+    assert engine.interrupted and record.status is Status.SKIPPED
     engine.close()
     assert len(created) == 4
     assert tasks_of_run(reference, engine.run_tag) == []
@@ -129,16 +132,16 @@ def test_cli_ctrl_c_cleans_up_and_exits_130(
         [
             "--target", reference.base_url, "--profile", "reference",
             "--account-sid", fixture.account_sid, "--auth-token", fixture.auth_token,
-            "--scenarios", str(DEFAULT_SCENARIOS / "smoke"), "--report-dir", str(tmp_path),
+            "--scenarios", str(scenarios_dir() / "smoke"), "--report-dir", str(tmp_path),
             "--phases", "scenarios",
         ],
     )  # fmt: skip
     assert result.exit_code == 130, result.output
     assert seen["live"], "a task existed when the interrupt arrived"
-    document = json.loads((tmp_path / "latest" / "results.json").read_text())
+    document = json.loads((tmp_path / "latest" / "report.json").read_text())
     assert document["run"]["interrupted"] is True
     assert [c["status"] for c in document["cases"]] == ["pass", "skipped", "skipped", "skipped"]
-    assert tasks_of_run(reference, document["run"]["run_tag"]) == []
+    assert tasks_of_run(reference, document["targets"][0]["run_tag"]) == []
 
 
 @pytest.mark.parametrize(
@@ -150,7 +153,7 @@ def test_faults_make_the_smoke_scenarios_fail(tmp_path: Path, fault: str, failin
         run_command,
         [
             "--scenarios",
-            str(DEFAULT_SCENARIOS / "smoke"),
+            str(scenarios_dir() / "smoke"),
             "--phases",
             "scenarios",
             "--fault",
@@ -160,9 +163,9 @@ def test_faults_make_the_smoke_scenarios_fail(tmp_path: Path, fault: str, failin
         ],
     )
     assert result.exit_code == 1, result.output
-    document = json.loads((tmp_path / "latest" / "results.json").read_text())
+    document = json.loads((tmp_path / "latest" / "report.json").read_text())
     assert {c["id"]: c["status"] for c in document["cases"]}[failing] == "fail"
-    assert document["run"]["faults"] == [fault]
+    assert document["targets"][0]["faults"] == [fault]
 
 
 def test_sigterm_becomes_keyboard_interrupt() -> None:

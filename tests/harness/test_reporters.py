@@ -1,4 +1,5 @@
-"""Reporters: results.json, summary.md, junit.xml, reports/latest; redaction and curl."""
+"""Reporters: the report folder from one typed report (report.json, report.md, report.html,
+junit.xml, badge.svg), reports/latest, the terminal summary; redaction and curl."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from harness.reporters.files import point_latest, write_reports
+from harness.report.document import TargetRun, build_report, one_target_report
+from harness.report.model import Report, report_data
+from harness.report.schema import validate_document
+from harness.reporters.files import ARTIFACTS, point_latest, write_report_folder
+from harness.reporters.terminal import final_summary
 from harness.results.curl import curl_command
 from harness.results.model import (
     CaseRecord,
@@ -19,6 +25,7 @@ from harness.results.model import (
     RecordedResponse,
     RunMeta,
     Status,
+    Strength,
 )
 from harness.results.redact import Redactor
 from harness.results.runid import new_run_id, run_tag_for
@@ -42,8 +49,8 @@ def records() -> list[CaseRecord]:
         status=Status.FAIL,
         duration_s=0.1,
         clauses=[
-            ClauseRef("task.etag.if-match-mismatch", "documented"),
-            ClauseRef("task.x", "inferred"),
+            ClauseRef("task.etag.if-match-mismatch", Strength.DOCUMENTED),
+            ClauseRef("task.x", Strength.INFERRED),
         ],
         failure=Failure("update", "status", 412, 200, "expected status 412, got 200"),
         exchanges=[
@@ -94,30 +101,67 @@ def test_run_ids_and_tags() -> None:
     assert "-" not in run_tag_for(run_id)  # TaskRouter expressions do not support hyphens
 
 
+def report_of(records: list[CaseRecord], the_meta: RunMeta) -> Report:
+    run = TargetRun(
+        label=the_meta.target,
+        spec=the_meta.target,
+        kind="url",
+        records=records,
+        meta=the_meta,
+        phases=[{"name": "scenarios", "status": "ran", "reason": None, "cases": len(records)}],
+    )
+    return build_report(
+        [run],
+        run_id=the_meta.run_id,
+        started_at=the_meta.started_at,
+        duration_s=the_meta.duration_s,
+        config={"targets": [the_meta.target], "auth_token": "<redacted>"},
+        phases=[{"name": "scenarios", "status": "ran", "reason": None}],
+        secrets=[TOKEN],
+    )
+
+
 def test_reports_are_written_and_latest_points_at_them(tmp_path: Path) -> None:
     the_meta = meta()
-    folder = write_reports(tmp_path, records(), the_meta)
+    folder = write_report_folder(tmp_path, report_of(records(), the_meta))
     assert folder == tmp_path / the_meta.run_id
-    assert {p.name for p in folder.iterdir()} == {"results.json", "summary.md", "junit.xml"}
+    assert {p.name for p in folder.iterdir()} == set(ARTIFACTS)
     latest = tmp_path / "latest"
     assert latest.is_symlink() and latest.resolve() == folder.resolve()
 
-    results = json.loads((folder / "results.json").read_text())
-    assert results["counts"] == {"pass": 1, "fail": 1, "error": 1, "unsupported": 1, "skipped": 1}
-    assert results["conformant"] is False
-    case = results["cases"][1]
-    assert case["status"] == "fail"
+    document = json.loads((folder / "report.json").read_text())
+    counts = document["targets"][0]["counts"]
+    assert counts == {
+        "pass": 1,
+        "fail": 1,
+        "error": 1,
+        "unsupported": 1,
+        "skipped": 1,
+        "expected_deviation": 0,
+    }
+    assert document["gate"]["passed"] is False
+    assert document["gate"]["failed_checks"] == ["http://t: conformance"]
+    case = next(c for c in document["cases"] if c["id"] == "etag.stale")
+    assert case["status"] == "fail" and case["target"] == "http://t"
     assert case["failure"]["expected"] == 412
     assert case["clauses"][0] == {"id": "task.etag.if-match-mismatch", "strength": "documented"}
-    for name in ("results.json", "summary.md", "junit.xml"):
+    assert case["effective_strength"] == "documented" and case["weight"] == 3
+    assert case["operations"] == [{"operation": "CreateTask", "status": "fail"}]
+    # one documented failure, one documented error, the skipped case could not run: 3 / 12
+    assert document["score"]["value"] == 25.0 and document["score"]["unsupported"] == 1
+    for name in ARTIFACTS:
         text = (folder / name).read_text()
         assert TOKEN not in text, name
         assert "QUM6dG9rZW4=" not in text, name
 
-    summary = (folder / "summary.md").read_text()
-    assert "not conformant" in summary
-    assert "| `etag.stale` | fail | task.etag.if-match-mismatch, task.x (inferred) |" in summary
-    assert "uns.one" in summary
+    summary = (folder / "report.md").read_text()
+    assert "❌ **gate failed**" in summary
+    assert (
+        "| `etag.stale` | http://t | fail | task.etag.if-match-mismatch, task.x (inferred) |"
+        in summary
+    )
+    assert "- `uns.one` (http://t): ttl unsupported" in summary
+    assert "| http://t | 25.0 | 1 | 1 | 1 | 1 | 1 | 0 | ❌ |" in summary
 
     root = ET.parse(folder / "junit.xml").getroot()
     suite = root.find("testsuite")
@@ -125,7 +169,7 @@ def test_reports_are_written_and_latest_points_at_them(tmp_path: Path) -> None:
     assert suite.get("errors") == "1" and suite.get("skipped") == "2"
     properties = {p.get("name"): p.get("value") for p in suite.find("properties")}  # type: ignore[union-attr]
     assert properties["target"] == "http://t" and properties["run_id"] == the_meta.run_id
-    assert properties["harness_version"] == "0.1.0"
+    assert properties["score"] == "25.0" and properties["gate"] == "failed"
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     failure = cases["etag.stale"].find("failure")
     assert failure is not None and failure.get("message") == "expected status 412, got 200"
@@ -133,9 +177,43 @@ def test_reports_are_written_and_latest_points_at_them(tmp_path: Path) -> None:
     assert cases["err.one"].find("error") is not None
     assert cases["uns.one"].find("skipped") is not None
 
+    html = (folder / "report.html").read_text()
+    assert 'data-status="fail"' in html and "expected status 412, got 200" in html
+    assert "conformance: 25.0%" in (folder / "badge.svg").read_text()
+
     second = meta()
-    write_reports(tmp_path, records()[:1], second)
+    write_report_folder(tmp_path, report_of(records()[:1], second))
     assert (tmp_path / "latest").resolve() == (tmp_path / second.run_id).resolve()
+
+
+def test_the_terminal_summary_reads_the_report() -> None:
+    console = Console(record=True, width=120, highlight=False)
+    final_summary(console, report_of(records(), meta()), "reports/x")
+    text = console.export_text()
+    assert "Summary by category" in text and "Failures" in text
+    assert "│ lifecycle │    1 │    0 │     1 │           0 │       0 │" in text
+    assert "│ total     │    1 │    1 │     1 │           1 │       1 │" in text
+    assert "etag.stale" in text and "expected status 412, got 200" in text
+    assert "NOT CONFORMANT · score 25.0/100 (weighted 3/12)" in text
+    assert "gate failed: http://t: conformance" in text
+    assert text.rstrip().endswith("reports: reports/x")
+    assert TOKEN not in text
+
+
+def test_one_target_report_for_record_and_replay() -> None:
+    """`trc record` and `trc replay` report one target's records with its RunMeta."""
+    the_meta = meta()
+    the_meta.phases = ["replay"]
+    the_meta.profile = "embedded fixture"
+    report = one_target_report(records(), the_meta)
+    data = report_data(report)
+    assert validate_document(data) == []
+    assert [(p.name, p.status) for p in report.phases] == [("replay", "ran")]
+    assert report.targets[0].phases[0].cases == 5 and report.targets[0].kind == "url"
+    assert data["config"]["targets"] == ["http://t"] and data["config"]["phases"] == "replay"
+    assert data["config"]["profiles"] == []  # "embedded fixture" is no --profile value
+    assert report.targets[0].profile == "embedded fixture"
+    assert report.targets[0].counts.passed == 1 and report.gate.passed is False
 
 
 def test_latest_falls_back_to_a_text_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,8 +158,9 @@ def test_profile_errors_name_file_line_and_field(
 
 
 def test_the_documented_profile_template_is_valid() -> None:
-    from harness.scenarios.discovery import REPO_ROOT
 
-    profile = load_profile(REPO_ROOT / "docs" / "target-profile.example.yaml")
+    profile = load_profile(
+        Path(__file__).resolve().parents[2] / "docs" / "target-profile.example.yaml"
+    )
     assert profile.lookup("workspaces.multi.workflows[1].friendly_name") == "Support Workflow"
     assert profile.lookup("retention_window.max") == 480

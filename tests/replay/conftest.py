@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.replay.cassette import Cassette
+from harness.cassette.format import Cassette
 from tests.replay.support import record, reference
 
 

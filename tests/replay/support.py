@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness.cassette.format import Cassette
 from harness.reference.config import ServerConfig
 from harness.reference.fixture import Fixture, default_fixture
 from harness.reference.server import start_in_thread
-from harness.replay.cassette import Cassette
 from harness.replay.record import RecordOptions, record_session
 from harness.results.runid import new_run_id
 from harness.scenarios.discovery import discover, load_clause_registry
-from harness.scenarios.discovery import select as select_cases
+from harness.selection import select as select_cases
 from harness.targets.profile import profile_from_fixture
 from harness.targets.resolve import ReadyTarget
 from harness.targets.target import Credentials

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.replay.serve import start_cassette_server
+from harness.cassette.serve import start_cassette_server
 from harness.results.model import Status
 from harness.results.runid import new_run_id
 from harness.scenarios.engine import ScenarioEngine

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from harness.cassette.format import load_cassette
 from harness.cli import main
-from harness.replay.cassette import load_cassette
 from tests.replay.support import SESSION
 
 
@@ -86,7 +86,7 @@ def test_replay_exit_codes_and_output(recorded: Path, tmp_path: Path) -> None:
     assert faulty.exit_code == 1, faulty.output
     assert "CreateTask priority: different" in faulty.output
     assert "differences by operation × field" in faulty.output
-    results = json.loads((tmp_path / "latest" / "results.json").read_text())
+    results = json.loads((tmp_path / "latest" / "report.json").read_text())
     cases = results["cases"]
     assert {c["phase"] for c in cases} == {"replay"} and len(cases) == 2
     assert all(c["fields"] for c in cases)

@@ -11,12 +11,12 @@ import httpx
 import vcr
 
 from harness import __version__
-from harness.replay.cassette import FORMAT, REFERENCE_NOTICE, load_cassette, spec_version
+from harness.cassette.format import FORMAT, REFERENCE_NOTICE, load_cassette, spec_version
 from harness.replay.normalise import MATCHES
 from harness.replay.replay import Replayer
 from harness.results.model import Status
 from harness.results.runid import new_run_id
-from harness.scenarios.engine import DEFAULT_SPEC
+from harness.speccheck import default_spec_path
 from tests.replay.support import reference, remapped_fixture
 
 
@@ -42,7 +42,7 @@ def test_provenance_names_what_was_recorded_where_and_when(session_cassette) -> 
     assert p.target_kind == "embedded" and p.live_twilio is False
     assert p.target_host.startswith("127.0.0.1:")
     assert p.harness_version == __version__
-    assert p.spec_version == spec_version(DEFAULT_SPEC) and p.spec_version
+    assert p.spec_version == spec_version(default_spec_path()) and p.spec_version
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", p.recorded_at)
     assert re.fullmatch(r"trc_\d{8}T\d{6}Z_[0-9a-f]{6}", p.run_tag)
     assert [s.id for s in p.scenarios] == ["replaytest.session", "replaytest.errors"]

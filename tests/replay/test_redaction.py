@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from vcr.request import Request
 
+from harness.cassette.format import load_cassette
 from harness.cli import main
 from harness.reference.config import ServerConfig
 from harness.reference.fixture import default_fixture
 from harness.reference.server import start_in_thread
-from harness.replay.cassette import load_cassette
 from harness.replay.record import RecordOptions
 from harness.replay.redact import (
     ACCOUNT_PLACEHOLDER,
@@ -29,8 +29,8 @@ from harness.replay.redact import (
 from harness.replay.replay import Replayer
 from harness.results.model import Status
 from harness.results.runid import new_run_id
-from harness.targets.client import WRONG_TOKEN
 from harness.targets.target import Credentials
+from harness.wire.client import WRONG_TOKEN
 from tests.replay.support import SESSION, record, reference
 
 CANARY = "CANARYc4n4ry0123456789abcdefCANARY"
@@ -107,7 +107,7 @@ def test_a_canary_token_never_appears_in_any_file_written(tmp_path: Path) -> Non
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(written) >= 10  # cassette, log, three report folders
     assert any(
-        "exchanges" in p.read_text(errors="replace") for p in written if p.name == "results.json"
+        "exchanges" in p.read_text(errors="replace") for p in written if p.name == "report.json"
     )
     for path in written:
         content = path.read_bytes().decode("utf-8", "replace")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.phases import PhaseContext, resolve
-from harness.replay.cassette import REFERENCE_NOTICE, load_cassette
+from harness.cassette.format import REFERENCE_NOTICE, load_cassette
+from harness.phases import PhaseContext, PhaseOptions, Selection, resolve
 from harness.replay.normalise import MATCHES
 from harness.replay.phase import default_cassettes, replay_phase
 from harness.replay.replay import Replayer
@@ -68,14 +68,16 @@ def test_the_replay_phase_for_trc_run() -> None:
             target=ready,
             run_id=new_run_id(),
             run_tag="unused",
-            options={"replay_cassettes": smoke},
-            only=frozenset({"replay:smoke:smoke.etag-if-match"}),
+            options=PhaseOptions(
+                selection=Selection(only=frozenset({"replay:smoke:smoke.etag-if-match"})),
+                cassettes=tuple(smoke),
+            ),
             on_start=started.append,
         )
         narrowed = phase.run(ctx)  # type: ignore[union-attr]
     assert [r.status for r in result.records] == [Status.PASS] * len(result.records)
     assert result.summary["differences"] == 0 and result.summary["exchanges"] > 0
-    assert result.cleanup["left"] == 0
+    assert result.cleanup.left == 0
     assert set(result.operations["replay:smoke:smoke.etag-if-match"]) >= {"UpdateTask"}
     assert [r.id for r in narrowed.records] == ["replay:smoke:smoke.etag-if-match"]
     assert started == ["replay:smoke:smoke.etag-if-match"]

@@ -7,20 +7,19 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from harness.cassette.format import Cassette, Interaction, Provenance, ScenarioEntry
 from harness.replay.bindings import Bindings, Table, kind_of
-from harness.replay.cassette import Cassette, Interaction, Provenance, ScenarioEntry
 from harness.replay.compare import CandidateAnswer, Comparator
 from harness.replay.normalise import (
     DIFFERENT,
     EQUAL,
     NORMALISED_EQUAL,
     TYPE_ONLY,
-    AgeTolerance,
     Context,
     FreeText,
-    TimestampOrder,
     UrlWithoutHost,
 )
+from harness.replay.normalise_time import AgeTolerance, TimestampOrder
 from harness.replay.pacing import PacedTransport, Pacer
 
 WT1, WT2, WT3 = ("WT" + c * 32 for c in "123")

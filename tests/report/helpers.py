@@ -1,4 +1,4 @@
-"""Builders for report tests: case entries, records, documents and CLI runs."""
+"""Builders for report tests: case entries, records, reports and CLI runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from click.testing import CliRunner, Result
 
 from harness.phases import PhaseContext, PhaseResult
 from harness.report.document import TargetRun, build_report
+from harness.report.model import Case, ExpectedDeviation, Report
+from harness.resources import scenarios_dir
 from harness.results.model import (
     CaseRecord,
     ClauseRef,
@@ -19,10 +21,10 @@ from harness.results.model import (
     RecordedResponse,
     RunMeta,
     Status,
+    Strength,
 )
-from harness.scenarios.discovery import DEFAULT_SCENARIOS
 
-SMOKE = str(DEFAULT_SCENARIOS / "smoke")
+SMOKE = str(scenarios_dir() / "smoke")
 WS = "WS" + "0" * 32
 TASK = "WT" + "1" * 32
 
@@ -34,19 +36,24 @@ def case(
     clauses: list[tuple[str, str]] | None = None,
     target: str = "t",
     reason: str | None = None,
+    expected: str | None = None,
     **extra: Any,
-) -> dict[str, Any]:
-    """A case entry as the score/gate/deviation code sees it."""
-    return {
-        "target": target,
-        "id": id,
-        "phase": extra.pop("phase", "scenarios"),
-        "status": status,
-        "strength": strength,
-        "clauses": [{"id": c, "strength": s} for c, s in (clauses or [])],
-        "reason": reason,
+) -> Case:
+    """A case entry as the score/gate/deviation code sees it (``expected``: the reason of an
+    expected deviation)."""
+    return Case(
+        id=id,
+        title=f"title of {id}",
+        category=extra.pop("category", "lifecycle"),
+        phase=extra.pop("phase", "scenarios"),
+        status=Status(status),
+        strength=Strength(strength),
+        clauses=[ClauseRef(c, Strength(s)) for c, s in (clauses or [])],
+        reason=reason,
+        target=target,
+        expected_deviation=ExpectedDeviation(0, f"case: {id}", expected) if expected else None,
         **extra,
-    }
+    )
 
 
 def exchange(step: str, method: str, path: str, status: int = 200) -> Exchange:
@@ -72,8 +79,8 @@ def record(
         category=category,
         phase=phase,
         status=status,
-        clauses=[ClauseRef(c, strength) for c in clauses],
-        strength=strength,
+        clauses=[ClauseRef(c, Strength(strength)) for c in clauses],
+        strength=Strength(strength),
         **extra,
     )
 
@@ -99,17 +106,17 @@ def meta(label: str = "t", run_id: str = "20260101T000000Z-aaaaaa") -> RunMeta:
 
 def document(
     runs: dict[str, list[CaseRecord]], run_id: str = "20260101T000000Z-aaaaaa", **kwargs: Any
-) -> dict[str, Any]:
-    """A report document for targets label -> records."""
+) -> Report:
+    """A report for targets label -> records."""
     target_runs = [
         TargetRun(label=label, spec=label, records=records, meta=meta(label, run_id))
         for label, records in runs.items()
     ]
+    kwargs.setdefault("config", {"targets": list(runs)})
     return build_report(
         target_runs,
         run_id=run_id,
         started_at="2026-01-01T00:00:00Z",
-        config={"targets": list(runs)},
         phases=[{"name": "scenarios", "status": "ran", "reason": None}],
         **kwargs,
     )
@@ -163,5 +170,5 @@ class FakeFuzz:
         for item in records:
             if ctx.on_record:
                 ctx.on_record(item)
-        seed = 0 if ctx.seed is None else ctx.seed
+        seed = 0 if ctx.options.seed is None else ctx.options.seed
         return PhaseResult(records=records, seed=seed, summary={"cases": 3})

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from harness.report.deviations import DeviationFileError, load_deviations
+from harness.report.model import ExpectedDeviation, StaleEntry, UnmatchedEntry
 from harness.reporters.junit import junit_from_report
 from harness.results.model import Status
+from harness.results.vocab import DeviationKind, DeviationState
 from tests.report.helpers import document, failing_record, record
 
 
@@ -30,9 +32,9 @@ def test_load_a_valid_file(tmp_path: Path) -> None:
         )
     )
     assert [(d.kind, d.pattern, d.targets) for d in entries] == [
-        ("case", "smoke.etag-*", ()),
-        ("clause", "task.auth.unauthorized", ("clone-a",)),
-        ("case", "x", ("clone-b",)),
+        (DeviationKind.CASE, "smoke.etag-*", ()),
+        (DeviationKind.CLAUSE, "task.auth.unauthorized", ("clone-a",)),
+        (DeviationKind.CASE, "x", ("clone-b",)),
     ]
 
 
@@ -63,17 +65,16 @@ def test_matching_failures_are_expected_and_do_not_fail_the_gate(tmp_path: Path)
     )
     records = [record("ok", Status.PASS), failing_record("etag.stale")]
     doc = document({"t": records}, deviations=devs, deviations_file="d.yaml")
-    stale = next(c for c in doc["cases"] if c["id"] == "etag.stale")
-    assert stale["expected_deviation"] == {
-        "entry": 0,
-        "match": "case: etag.*",
-        "reason": "ETags land in v2 (#41)",
-    }
-    assert doc["gate"]["passed"] is True
-    assert doc["targets"][0]["counts"]["expected_deviation"] == 1
-    assert doc["score"]["value"] == 50.0  # still a failure for the score
-    assert doc["deviations"]["expected"][0]["id"] == "etag.stale"
+    stale = next(c for c in doc.cases if c.id == "etag.stale")
+    assert stale.expected_deviation == ExpectedDeviation(
+        0, "case: etag.*", "ETags land in v2 (#41)"
+    )
+    assert doc.gate.passed is True
+    assert doc.targets[0].counts.expected_deviation == 1
+    assert doc.score.value == 50.0  # still a failure for the score
+    assert doc.deviations is not None and doc.deviations.expected[0].id == "etag.stale"
     junit = junit_from_report(doc).getroot()
+    assert junit is not None
     skipped = junit.find(".//testcase[@name='etag.stale']/skipped")
     assert skipped is not None and "expected deviation" in skipped.get("message", "")
     assert junit.find(".//testcase[@name='etag.stale']/failure") is None
@@ -87,12 +88,12 @@ def test_clause_entries_and_targets(tmp_path: Path) -> None:
         )
     )
     doc = document({"clone-a": [failing_record()], "clone-b": [failing_record()]}, deviations=devs)
-    by_target = {c["target"]: c for c in doc["cases"]}
-    assert by_target["clone-a"]["expected_deviation"] is not None
-    assert by_target["clone-b"]["expected_deviation"] is None
-    gates = {t["label"]: t["gate"]["passed"] for t in doc["targets"]}
+    by_target = {c.target: c for c in doc.cases}
+    assert by_target["clone-a"].expected_deviation is not None
+    assert by_target["clone-b"].expected_deviation is None
+    gates = {t.label: t.gate.passed for t in doc.targets}
     assert gates == {"clone-a": True, "clone-b": False}
-    assert doc["gate"]["passed"] is False
+    assert doc.gate.passed is False
 
 
 def test_a_listed_deviation_that_passes_now_is_flagged(tmp_path: Path) -> None:
@@ -106,9 +107,10 @@ def test_a_listed_deviation_that_passes_now_is_flagged(tmp_path: Path) -> None:
         )
     )
     doc = document({"t": [record("ok", Status.PASS), failing_record()]}, deviations=devs)
-    block = doc["deviations"]
-    assert block["stale"] == [{"entry": 0, "match": "case: ok", "target": "t", "passing": ["ok"]}]
-    assert block["unmatched"] == [{"entry": 1, "match": "case: gone.*", "target": "t"}]
-    states = [e["per_target"][0]["state"] for e in block["entries"]]
-    assert states == ["now-passes", "unmatched", "active"]
-    assert doc["gate"]["passed"] is True  # flagged, not failing
+    block = doc.deviations
+    assert block is not None
+    assert block.stale == [StaleEntry(0, "case: ok", "t", ["ok"])]
+    assert block.unmatched == [UnmatchedEntry(1, "case: gone.*", "t")]
+    states = [e.per_target[0].state for e in block.entries]
+    assert states == [DeviationState.NOW_PASSES, DeviationState.UNMATCHED, DeviationState.ACTIVE]
+    assert doc.gate.passed is True  # flagged, not failing

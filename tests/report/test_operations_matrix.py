@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness.report.matrix import feature_matrix, feature_of, field_matrix
+from harness.report.model import Case, CaseOperation, Clause
 from harness.report.operations import case_operations, operation_of, scenario_operations
-from harness.results.model import FieldVerdict, Status
-from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
-from tests.report.helpers import WS, document, failing_record, record
+from harness.resources import scenarios_dir
+from harness.results.model import FieldVerdict, Status, Verdict
+from harness.results.vocab import CellState, FieldState
+from harness.scenarios.discovery import discover, load_clause_registry
+from tests.report.helpers import WS, case, document, failing_record, record
 
 
 @pytest.mark.parametrize(
@@ -30,7 +35,7 @@ def test_operation_of(method: str, url: str, operation: str) -> None:
 
 def test_scenario_operations_from_the_smoke_library() -> None:
     clauses, _ = load_clause_registry()
-    ops = {s.id: scenario_operations(s) for s in discover(DEFAULT_SCENARIOS / "smoke", clauses)}
+    ops = {s.id: scenario_operations(s) for s in discover(scenarios_dir() / "smoke", clauses)}
     assert ops == {
         "smoke.auth-required": ["ListTask"],
         "smoke.create-fetch-delete": ["CreateTask", "FetchTask", "DeleteTask"],
@@ -40,31 +45,36 @@ def test_scenario_operations_from_the_smoke_library() -> None:
 
 
 def test_a_failure_is_attributed_to_the_operation_of_its_failing_step() -> None:
-    data = failing_record().to_dict()
-    ops = case_operations(data, ["CreateTask", "FetchTask", "UpdateTask"])
+    ops = case_operations(failing_record(), ["CreateTask", "FetchTask", "UpdateTask"])
     assert ops == [
-        {"operation": "CreateTask", "status": "pass"},
-        {"operation": "UpdateTask", "status": "fail"},
+        CaseOperation("CreateTask", Status.PASS),
+        CaseOperation("UpdateTask", Status.FAIL),
     ]
-    passing = record("x", Status.PASS).to_dict()
+    passing = record("x", Status.PASS)
     assert case_operations(passing, ["CreateTask", "ListTask"]) == [
-        {"operation": "CreateTask", "status": "pass"},
-        {"operation": "ListTask", "status": "pass"},
+        CaseOperation("CreateTask", Status.PASS),
+        CaseOperation("ListTask", Status.PASS),
     ]
-    fuzz = record("fuzz.FetchTask.not_a_server_error", Status.FAIL, phase="fuzz").to_dict()
-    assert case_operations(fuzz) == [{"operation": "FetchTask", "status": "fail"}]
-    unsupported = record("u", Status.UNSUPPORTED).to_dict()
-    assert case_operations(unsupported) == [{"operation": "Support", "status": "unsupported"}]
+    fuzz = record("fuzz.FetchTask.not_a_server_error", Status.FAIL, phase="fuzz")
+    assert case_operations(fuzz) == [CaseOperation("FetchTask", Status.FAIL)]
+    unsupported = record("u", Status.UNSUPPORTED)
+    assert case_operations(unsupported) == [CaseOperation("Support", Status.UNSUPPORTED)]
 
 
 def test_feature_column_of_a_case() -> None:
-    clauses = {"task.etag.x": {"category": "etag"}, "task.schema.x": {"category": "schema"}}
-    base = {"phase": "scenarios", "category": "smoke", "tags": ["smoke"], "clauses": []}
-    assert feature_of({**base, "category": "paging"}, clauses) == "paging"
-    assert feature_of({**base, "tags": ["smoke", "auth"]}, clauses) == "auth"
-    assert feature_of({**base, "clauses": [{"id": "task.etag.x"}]}, clauses) == "etag"
-    assert feature_of({**base, "clauses": [{"id": "task.schema.x"}]}, clauses) == "smoke"
-    assert feature_of({**base, "phase": "fuzz", "category": "fuzz"}, clauses) == "fuzz"
+    clauses = {"task.etag.x": Clause(category="etag"), "task.schema.x": Clause(category="schema")}
+
+    def smoke(**changes: Any) -> Case:
+        return case("c", "pass", **{"category": "smoke", "tags": ["smoke"], **changes})
+
+    def cites(clause_id: str) -> list[tuple[str, str]]:
+        return [(clause_id, "documented")]
+
+    assert feature_of(smoke(category="paging"), clauses) == "paging"
+    assert feature_of(smoke(tags=["smoke", "auth"]), clauses) == "auth"
+    assert feature_of(smoke(clauses=cites("task.etag.x")), clauses) == "etag"
+    assert feature_of(smoke(clauses=cites("task.schema.x")), clauses) == "smoke"
+    assert feature_of(smoke(phase="fuzz", category="fuzz"), clauses) == "fuzz"
 
 
 def test_feature_matrix_cells() -> None:
@@ -77,8 +87,8 @@ def test_feature_matrix_cells() -> None:
             ]
         },
     )
-    matrix = doc["targets"][0]["matrix"]
-    assert matrix["columns"][:11] == [
+    matrix = doc.targets[0].matrix
+    assert matrix.columns[:11] == [
         "lifecycle",
         "filtering",
         "ordering",
@@ -91,13 +101,13 @@ def test_feature_matrix_cells() -> None:
         "fuzz",
         "replay",
     ]
-    update = matrix["cells"]["UpdateTask"]["etag"]
-    assert (update["fail"], update["cases"], update["state"]) == (1, 1, "fail")
-    create = matrix["cells"]["CreateTask"]["etag"]
-    assert (create["pass"], create["state"]) == (1, "pass")  # the failing case's create held
-    assert matrix["cells"]["Support"]["lifecycle"]["state"] == "unsupported"
-    assert matrix["cells"]["Support"]["etag"]["state"] == "pass"  # etag.ok: no exchanges, no hint
-    assert feature_matrix([])["rows"] == [
+    update = matrix.cells["UpdateTask"]["etag"]
+    assert (update.fail, update.cases, update.state) == (1, 1, CellState.FAIL)
+    create = matrix.cells["CreateTask"]["etag"]
+    assert (create.passed, create.state) == (1, "pass")  # the failing case's create held
+    assert matrix.cells["Support"]["lifecycle"].state == "unsupported"
+    assert matrix.cells["Support"]["etag"].state == "pass"  # etag.ok: no exchanges, no hint
+    assert feature_matrix([]).rows == [
         "CreateTask",
         "FetchTask",
         "ListTask",
@@ -113,22 +123,24 @@ def test_field_matrix_from_replay_verdicts() -> None:
         category="replay",
         phase="replay",
         fields=[
-            FieldVerdict("CreateTask", "sid", "normalised-equal"),
-            FieldVerdict("CreateTask", "assignment_status", "equal"),
-            FieldVerdict("CreateTask", "header:ETag", "missing", "create", '"1"', None),
-            FieldVerdict("FetchTask", "priority", "type-only", "fetch", 1, "1"),
+            FieldVerdict("CreateTask", "sid", Verdict.NORMALISED_EQUAL),
+            FieldVerdict("CreateTask", "assignment_status", Verdict.EQUAL),
+            FieldVerdict("CreateTask", "header:ETag", Verdict.MISSING, "create", '"1"', None),
+            FieldVerdict("FetchTask", "priority", Verdict.TYPE_ONLY, "fetch", 1, "1"),
         ],
     )
     doc = document({"t": [replayed]})
-    fm = doc["targets"][0]["field_matrix"]
-    assert fm["rows"] == ["CreateTask", "FetchTask"]
-    assert fm["columns"] == ["sid", "assignment_status", "header:ETag", "priority"]
-    states = {(r, c): fm["cells"][r][c]["state"] for r in fm["rows"] for c in fm["columns"]}
-    assert states[("CreateTask", "sid")] == "pass"
-    assert states[("CreateTask", "header:ETag")] == "fail"
-    assert states[("FetchTask", "priority")] == "partial"
-    assert states[("FetchTask", "sid")] == "none"
-    case = doc["cases"][0]
-    assert case["feature"] == "replay"
-    assert {o["operation"] for o in case["operations"]} == {"CreateTask", "FetchTask"}
-    assert field_matrix([{"fields": []}]) is None
+    fm = doc.targets[0].field_matrix
+    assert fm is not None
+    assert fm.rows == ["CreateTask", "FetchTask"]
+    assert fm.columns == ["sid", "assignment_status", "header:ETag", "priority"]
+    states = {(r, c): fm.cells[r][c].state for r in fm.rows for c in fm.columns}
+    assert states[("CreateTask", "sid")] == FieldState.PASS
+    assert states[("CreateTask", "header:ETag")] == FieldState.FAIL
+    assert states[("FetchTask", "priority")] == FieldState.PARTIAL
+    assert states[("FetchTask", "sid")] == FieldState.NONE
+    assert fm.cells["CreateTask"]["sid"].normalised_equal == 1
+    replayed_case = doc.cases[0]
+    assert replayed_case.feature == "replay"
+    assert {o.operation for o in replayed_case.operations} == {"CreateTask", "FetchTask"}
+    assert field_matrix([case("c", "pass")]) is None

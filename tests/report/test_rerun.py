@@ -7,14 +7,18 @@ from pathlib import Path
 
 from harness.commands.rerun import failed_ids, rerun_command, rerun_request
 from harness.commands.run import run_command
-from tests.report.helpers import SMOKE, invoke, latest
+from harness.report.deviations import Deviation
+from harness.report.document import load_report
+from harness.results.model import Status
+from harness.results.vocab import DeviationKind
+from tests.report.helpers import SMOKE, document, failing_record, invoke, latest, record
 
 
 def test_rerun_runs_only_the_failed_cases_against_the_recorded_faulted_target(
     tmp_path: Path, faulted_run: Path
 ) -> None:
     original = json.loads((faulted_run / "report.json").read_text())
-    assert failed_ids(original) == {"embedded": ["smoke.etag-if-match"]}
+    assert failed_ids(load_report(faulted_run)) == {"embedded": ["smoke.etag-if-match"]}
     out = tmp_path / "rerun"
     result = invoke(rerun_command, ["--failed", str(faulted_run), "--report-dir", str(out)])
     assert result.exit_code == 1, result.output  # the fault is still switched on
@@ -73,34 +77,31 @@ def test_rerun_list_and_nothing_to_rerun(tmp_path: Path, faulted_run: Path) -> N
 
 
 def test_rerun_request_keeps_per_target_failures_and_skips_expected() -> None:
-    document = {
-        "run": {"run_id": "R"},
-        "seed": 7,
-        "config": {
+    report = document(
+        {
+            "a": [record("x", Status.PASS)],
+            "b": [
+                failing_record("x"),
+                record("fuzz.FetchTask.c", Status.ERROR, phase="fuzz", category="fuzz"),
+                failing_record("y"),
+            ],
+        },
+        run_id="R",
+        config={
             "targets": ["a=embedded", "b=embedded+fault:etag-ignored"],
             "scenarios": "scenarios/smoke",
             "fuzz_budget": "10:5",
         },
-        "targets": [{"label": "a", "spec": "a=embedded"}, {"label": "b", "spec": "b=..."}],
-        "cases": [
-            {"target": "a", "id": "x", "phase": "scenarios", "status": "pass"},
-            {"target": "b", "id": "x", "phase": "scenarios", "status": "fail"},
-            {"target": "b", "id": "fuzz.FetchTask.c", "phase": "fuzz", "status": "error"},
-            {
-                "target": "b",
-                "id": "y",
-                "phase": "scenarios",
-                "status": "fail",
-                "expected_deviation": {"reason": "known"},
-            },
-        ],
-    }
-    request = rerun_request(document, {})
+        deviations=[Deviation(0, DeviationKind.CASE, "y", "known")],
+    )
+    report.seed = 7
+    request = rerun_request(report, {})
     assert request is not None
     assert request.only == {"b": ["x", "fuzz.FetchTask.c", "y"]}
+    assert request.targets == ("a=embedded", "b=embedded+fault:etag-ignored")
     assert request.phases == "scenarios,fuzz"
     assert request.seed == 7 and request.fuzz_budget == "10:5"
     assert request.scenarios_dir == Path("scenarios/smoke") and request.rerun_of == "R"
-    request = rerun_request(document, {"target": ("embedded",), "seed": 1}, skip_expected=True)
+    request = rerun_request(report, {"target": ("embedded",), "seed": 1}, skip_expected=True)
     assert request is not None
     assert request.only == {"*": ["x", "fuzz.FetchTask.c"]} and request.seed == 1

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.commands.run import parse_target_arg, run_command
+from harness.commands.run import RunRequest, run_command
 from harness.phases import PhaseContext, PhaseResult, register_phase, unregister_phase
 from harness.reference.fixture import default_fixture
-from harness.report.schema import SCHEMA, schema_text, validate_document
+from harness.report.document import load_report
+from harness.report.model import RunConfig, report_data
+from harness.report.schema import FORMAT, SCHEMA_VERSION, schema, schema_text, validate_document
 from harness.reporters.files import ARTIFACTS
+from harness.targets.choice import parse_target_arg
 from harness.targets.errors import TargetConfigError
 from tests.report.helpers import SMOKE, FakeFuzz, invoke, latest
 
@@ -25,7 +28,7 @@ def test_trc_run_writes_all_five_artifacts_by_default(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "CONFORMANT · score 100/100" in result.output and "GATE PASSED" in result.output
     folder = tmp_path / "latest"
-    assert set(ARTIFACTS) <= {p.name for p in folder.iterdir()}
+    assert {p.name for p in folder.iterdir()} == set(ARTIFACTS)  # no results.json, summary.md
     assert ARTIFACTS == ("report.json", "report.md", "report.html", "junit.xml", "badge.svg")
     doc = latest(tmp_path)
     assert validate_document(doc) == []
@@ -43,15 +46,64 @@ def test_trc_run_writes_all_five_artifacts_by_default(tmp_path: Path) -> None:
         assert default_fixture().auth_token not in (folder / name).read_text(), name
 
 
-def test_the_schema_document_is_generated_from_the_code() -> None:
+def test_the_schema_document_is_generated_from_the_model() -> None:
     text = (REPO / "docs" / "report-schema.json").read_text()
     assert text == schema_text(), "run: python -m harness.report.schema > docs/report-schema.json"
-    assert json.loads(text) == SCHEMA
+    generated = json.loads(text)
+    assert generated == schema()
+    assert generated["properties"]["format"]["const"] == FORMAT == "trc-report"
+    assert generated["properties"]["schema_version"]["const"] == SCHEMA_VERSION == 1
+    assert generated["additionalProperties"] is False
+    assert generated["$defs"]["Status"]["enum"] == [
+        "pass",
+        "fail",
+        "error",
+        "unsupported",
+        "skipped",
+    ]
+    counts = generated["$defs"]["Counts"]
+    assert counts["required"] == [
+        "pass",
+        "fail",
+        "error",
+        "unsupported",
+        "skipped",
+        "expected_deviation",
+    ]
+    assert generated["$defs"]["FieldCell"]["required"][:3] == [
+        "equal",
+        "normalised-equal",
+        "type-only",
+    ]
+
+
+def test_a_real_report_validates_against_the_checked_in_schema(faulted_run: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    checked_in = json.loads((REPO / "docs" / "report-schema.json").read_text())
+    Draft202012Validator.check_schema(checked_in)
+    document = json.loads((faulted_run / "report.json").read_text())
+    assert sorted(Draft202012Validator(checked_in).iter_errors(document), key=str) == []
+    broken = {**document, "gate": {**document["gate"], "mode": "lenient"}}
+    assert any("gate/mode" in p for p in validate_document(broken))
+    # the model reads back exactly what was written
+    assert report_data(load_report(faulted_run)) == document
+
+
+def test_the_run_configuration_is_modelled_field_for_field() -> None:
+    """Every key `trc run` records in `config` is a field of RunConfig (and nothing else): a
+    new RunRequest option must be added to harness/report/model/run.py, or it is lost."""
+    config = RunRequest().config()
+    assert list(config) == [f for f in RunConfig.__dataclass_fields__]
 
 
 def test_faulted_run_report(faulted_run: Path) -> None:
     doc = json.loads((faulted_run / "report.json").read_text())
     assert validate_document(doc) == []
+    report = load_report(faulted_run)
+    assert report.score.value == 75.0 and [c.id for c in report.unexpected] == [
+        "smoke.etag-if-match"
+    ]
     statuses = {c["id"]: c["status"] for c in doc["cases"]}
     assert statuses["smoke.etag-if-match"] == "fail"
     assert doc["score"]["value"] == 75.0 and doc["gate"]["passed"] is False

@@ -12,7 +12,6 @@ import yaml
 
 from harness.clauses import (
     CATEGORIES,
-    DEFAULT_PATH,
     ID_PATTERN,
     SOURCES,
     STRENGTHS,
@@ -20,6 +19,7 @@ from harness.clauses import (
     ClauseFileError,
     load_clauses,
 )
+from harness.resources import clauses_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
@@ -92,18 +92,18 @@ def facts_text() -> str:
 
 
 def test_default_path_is_repo_spec() -> None:
-    assert DEFAULT_PATH == REPO_ROOT / "spec" / "clauses.yaml"
-    assert DEFAULT_PATH.is_file()
+    assert clauses_file() == REPO_ROOT / "spec" / "clauses.yaml"
+    assert clauses_file().is_file()
 
 
 def test_real_file_loads(clauses: dict[str, Clause]) -> None:
     assert len(clauses) >= 50
     assert all(isinstance(c, Clause) for c in clauses.values())
-    assert load_clauses(DEFAULT_PATH) == clauses
+    assert load_clauses(clauses_file()) == clauses
 
 
 def test_ids_unique_in_raw_file() -> None:
-    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(clauses_file().read_text(encoding="utf-8"))
     ids = [entry["id"] for entry in raw["clauses"]]
     duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     assert not duplicates, f"duplicate clause ids: {duplicates}"

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from harness.scenarios.safety import RUN_KEY
-from harness.targets.client import ForeignHostError, TargetClient
+from harness.targets.safety import RUN_KEY
+from harness.wire.client import ForeignHostError, TargetClient
 
 TAG_TIME = re.compile(r"^trc_(\d{8}T\d{6}Z)_")
 MAX_PAGES = 1000

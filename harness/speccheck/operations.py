@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from harness.scenarios.engine import DEFAULT_SPEC
-from harness.scenarios.openapi import SpecChecker
+from harness.speccheck import load_spec
+from harness.speccheck.openapi import SpecChecker
 
 _FALLBACK = (
     ("GET", re.compile(r"^/v1/Workspaces/[^/]+/Tasks/?$"), "ListTask"),
@@ -21,7 +21,7 @@ _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 @lru_cache(maxsize=1)
 def _default_spec() -> SpecChecker | None:
     try:
-        return SpecChecker.from_path(DEFAULT_SPEC) if DEFAULT_SPEC.is_file() else None
+        return load_spec()
     except Exception:  # a broken spec must not stop a replay
         return None
 

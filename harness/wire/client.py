@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from harness import __version__
-from harness.targets.target import Credentials
 
 FORM = "application/x-www-form-urlencoded"
 WRONG_TOKEN = "0" * 32
 MAX_RETRY_AFTER = 30.0
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP Basic credentials: the Account SID and its auth token."""
+
+    account_sid: str
+    auth_token: str
 
 
 class ForeignHostError(Exception):

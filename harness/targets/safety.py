@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
+
+from harness.wire.client import TargetClient
+
 COLLECTION = re.compile(r"^/v1/Workspaces/(?P<ws>[^/]+)/Tasks/?$")
 INSTANCE = re.compile(r"^/v1/Workspaces/(?P<ws>[^/]+)/Tasks/(?P<sid>[^/]+)(?:/.*)?$")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -184,3 +188,21 @@ def _carries_run_tag(attributes: Any, run_tag: str) -> bool:
     except ValueError:
         return False
     return isinstance(value, dict) and value.get(RUN_KEY) == run_tag
+
+
+def delete_owned(client: TargetClient, guard: RunGuard, case_tag: str | None) -> tuple[int, int]:
+    """Delete live tasks this run created (of one case, or all); ``(deleted, failed)``."""
+    deleted = failed = 0
+    for task in guard.live(case_tag):
+        path = f"/v1/Workspaces/{task.workspace_sid}/Tasks/{task.sid}"
+        try:
+            response = client.send(client.build("DELETE", path))
+        except httpx.TransportError:
+            failed += 1
+            continue
+        if response.status_code in (204, 404):
+            guard.forget(task.sid, deleted=response.status_code == 204)
+            deleted += response.status_code == 204
+        else:
+            failed += 1
+    return deleted, failed

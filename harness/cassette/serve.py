@@ -25,30 +25,21 @@ import base64
 import json
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from harness.asgi_server import ThreadedServer, start_in_thread
-from harness.replay.cassette import (
+from harness.cassette.format import (
     AUTH_DEFAULT,
     AUTH_NONE,
     AUTH_OTHER,
     AUTH_WRONG,
     Cassette,
-    CassetteError,
     Interaction,
-    load_cassette,
     other_auth_marker,
 )
-from harness.targets.client import WRONG_TOKEN
-from harness.targets.errors import TargetConfigError
-from harness.targets.profile import ProfileError, TargetProfile
-from harness.targets.resolve import ReadyTarget
-from harness.targets.target import Credentials
+from harness.wire.client import WRONG_TOKEN
 
 #: Tags: ``trc_<run id>`` optionally followed by ``_NNNN`` (the case number).
 TAG = re.compile(r"trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_\d{4})?")
@@ -268,28 +259,3 @@ def start_cassette_server(cassette: Cassette, host: str = "127.0.0.1") -> Casset
     served = start_in_thread(app, host, 0, "trc-cassette")
     app.base_url = served.base_url
     return CassetteServer(served.base_url, app, served._server, served._thread)
-
-
-@contextmanager
-def cassette_target(path: str | Path) -> Iterator[ReadyTarget]:
-    """A ReadyTarget answering from the cassette at ``path`` (for ``--target cassette:PATH``)."""
-    try:
-        cassette = load_cassette(path)
-    except CassetteError as exc:
-        raise TargetConfigError(str(exc)) from None
-    try:
-        profile = TargetProfile.from_dict(cassette.provenance.profile, f"cassette:{path}")
-    except ProfileError as exc:
-        raise TargetConfigError(
-            f"cassette {path}: its recorded profile is invalid: {exc}"
-        ) from None
-    server = start_cassette_server(cassette)
-    try:
-        yield ReadyTarget(
-            name=f"cassette:{path}",
-            base_url=server.base_url,
-            credentials=Credentials(cassette.provenance.account_sid, CASSETTE_TOKEN),
-            profile=profile,
-        )
-    finally:
-        server.stop()

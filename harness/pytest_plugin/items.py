@@ -1,11 +1,5 @@
-"""pytest plugin (entry point ``trc``): YAML scenarios as pytest items.
-
-``pytest --trc-target URL|embedded [--trc-profile FILE] [--trc-scenarios DIR]`` collects one
-item per scenario (named by its id, marked with its tags, its category and ``trc_scenario``),
-so ``-k``, ``-m`` and ``-n`` (xdist) work. Without ``--trc-target`` nothing is collected and
-nothing else changes. Each process (each xdist worker) opens the target once: the embedded
-reference is one server per worker, stopped at the end of the session after the cleanup.
-"""
+"""The pytest plugin's working part, imported only when ``--trc-target`` is given: YAML
+scenarios as pytest items (see ``harness.pytest_plugin``)."""
 
 from __future__ import annotations
 
@@ -17,26 +11,8 @@ from typing import Any
 
 import pytest
 
+from harness.pytest_plugin import MARKER
 from harness.results.model import CaseRecord, Status
-
-MARKER = "trc_scenario"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("trc", "TaskRouter conformance scenarios (trc)")
-    group.addoption(
-        "--trc-target",
-        metavar="URL|embedded",
-        help="Collect the trc scenarios and run them against this target.",
-    )
-    group.addoption("--trc-profile", metavar="FILE|reference", help="Target profile YAML.")
-    group.addoption("--trc-scenarios", metavar="DIR", help="Scenario folder (default: scenarios/).")
-    group.addoption("--trc-account-sid", metavar="AC...", help="Default: $TWILIO_ACCOUNT_SID.")
-    group.addoption("--trc-auth-token", metavar="TOKEN", help="Default: $TWILIO_AUTH_TOKEN.")
-    group.addoption("--trc-allow-live", action="store_true", help="Allow *.twilio.com targets.")
-    group.addoption(
-        "--trc-fault", action="append", default=[], metavar="NAME", help="Embedded only."
-    )
 
 
 class _TrcState:
@@ -65,7 +41,8 @@ class _TrcState:
 
     def _open(self) -> Any:
         from harness.results.runid import new_run_id
-        from harness.scenarios.engine import ScenarioEngine, load_spec
+        from harness.scenarios.engine import ScenarioEngine
+        from harness.speccheck import load_spec
         from harness.targets.errors import TargetConfigError, TargetUnreachable
         from harness.targets.resolve import TargetOptions, open_target
 
@@ -98,15 +75,13 @@ class _TrcState:
 _STATE = pytest.StashKey[_TrcState]()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{MARKER}: a TaskRouter conformance scenario (trc)")
-    target = config.getoption("trc_target", None)
-    if not target:
-        return
-    from harness.scenarios.discovery import DEFAULT_SCENARIOS, discover, load_clause_registry
-    from harness.scenarios.yamlsrc import SourceError
+def configure(config: pytest.Config, target: str) -> None:
+    """Load the scenarios, check the target options and keep the per-process state."""
+    from harness.resources import scenarios_dir
+    from harness.scenarios.discovery import discover, load_clause_registry
     from harness.targets.errors import TargetConfigError
     from harness.targets.resolve import TargetOptions, check_options
+    from harness.yamlsrc import SourceError
 
     option = config.getoption
     try:
@@ -120,7 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except TargetConfigError as exc:
         raise pytest.UsageError(f"trc: {exc}") from None
-    root = Path(option("trc_scenarios") or DEFAULT_SCENARIOS)
+    root = Path(option("trc_scenarios") or scenarios_dir())
     if not root.exists():
         raise pytest.UsageError(f"trc: scenario folder {root} does not exist")
     clauses, _ = load_clause_registry()

@@ -1,0 +1,62 @@
+(function(){
+  var list=document.getElementById('case-list'); if(!list) return;
+  var cases=[].slice.call(list.querySelectorAll('details.case'));
+  var boxes=[].slice.call(document.querySelectorAll('.filters input[type=checkbox]'));
+  var sel=function(id){return document.getElementById(id)};
+  var feature=sel('f-feature'),clause=sel('f-clause'),op=sel('f-op'),target=sel('f-target');
+  var text=sel('f-text'),count=sel('f-count');
+  function apply(){
+    var on={};boxes.forEach(function(b){on[b.value]=b.checked});
+    var q=(text.value||'').toLowerCase(),shown=0;
+    cases.forEach(function(c){
+      var ok=on[c.dataset.status];
+      var f=feature.value;
+      if(ok&&f)ok=c.dataset.feature===f||c.dataset.category===f;
+      if(ok&&clause.value)ok=c.dataset.clauses.indexOf(' '+clause.value+' ')>=0;
+      if(ok&&op.value)ok=c.dataset.ops.indexOf(' '+op.value+' ')>=0;
+      if(ok&&target&&target.value)ok=c.dataset.target===target.value;
+      if(ok&&q)ok=c.dataset.text.indexOf(q)>=0;
+      c.hidden=!ok; if(ok)shown++;
+    });
+    count.textContent=shown+' of '+cases.length+' case(s) shown';
+  }
+  boxes.forEach(function(b){b.addEventListener('change',apply)});
+  [feature,clause,op,target].forEach(function(s){if(s)s.addEventListener('change',apply)});
+  text.addEventListener('input',apply);
+  document.getElementById('f-reset').addEventListener('click',function(){
+    boxes.forEach(function(b){b.checked=true});feature.value='';clause.value='';op.value='';
+    if(target)target.value='';text.value='';apply();
+  });
+  [].slice.call(document.querySelectorAll('.matrix td.has')).forEach(function(td){
+    td.addEventListener('click',function(){
+      boxes.forEach(function(b){b.checked=true});clause.value='';text.value='';
+      feature.value=td.dataset.feature;op.value=td.dataset.op;
+      if(target)target.value=td.dataset.target||'';
+      apply();document.getElementById('cases').scrollIntoView();
+    });
+  });
+  [].slice.call(document.querySelectorAll('button.copy')).forEach(function(b){
+    b.addEventListener('click',function(){
+      var pre=b.nextElementSibling,t=pre.textContent;
+      var done=function(){
+        b.textContent='copied';setTimeout(function(){b.textContent='copy'},1200);
+      };
+      if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,function(){});return}
+      var r=document.createRange();r.selectNodeContents(pre);
+      var s=getSelection();s.removeAllRanges();s.addRange(r);
+    });
+  });
+  // Initial filters from the address: report.html#status=fail,error&feature=etag&q=stale
+  var h=(location.hash||'').replace(/^#/,'');
+  if(h.indexOf('=')>0){
+    h.split('&').forEach(function(kv){
+      var i=kv.indexOf('='),k=kv.slice(0,i),v=decodeURIComponent(kv.slice(i+1));
+      if(k==='status'){var want=v.split(',');boxes.forEach(function(b){
+        b.checked=want.indexOf(b.value)>=0})}
+      else if(k==='feature')feature.value=v;else if(k==='clause')clause.value=v;
+      else if(k==='op')op.value=v;else if(k==='target'&&target)target.value=v;
+      else if(k==='q')text.value=v;
+    });
+  }
+  apply();
+})();
