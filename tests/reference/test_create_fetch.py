@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.reference.conftest import START, Api, assert_error
+from tests.reference.support import START, Api, assert_error
 
 SID = re.compile(r"^WT[0-9a-f]{32}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")

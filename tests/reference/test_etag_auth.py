@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from harness.reference.server import start_in_thread
-from tests.reference.conftest import Api, assert_error
+from tests.reference.support import Api, assert_error
 
 
 def test_etag_changes_on_every_mutation(api: Api) -> None:

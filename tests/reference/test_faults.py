@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from harness.reference.app import create_app
 from harness.reference.config import ServerConfig
 from harness.reference.faults import FAULTS
-from tests.reference.conftest import Api
+from tests.reference.support import Api
 
 
 @pytest.fixture

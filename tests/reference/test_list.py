@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.reference.conftest import Api, assert_error
+from tests.reference.support import Api, assert_error
 
 
 def _sids(response) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.reference.app import create_app
-from tests.reference.conftest import Api, assert_error
+from tests.reference.support import Api, assert_error
 
 
 def _set_status(api: Api, sid: str, status: str) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.reference.conftest import Api, assert_error
+from tests.reference.support import Api, assert_error
 
 
 class Workforce:

@@ -20,9 +20,9 @@ from harness.clauses import (
     load_clauses,
 )
 from harness.resources import clauses_file
+from tests.shared import SHARED, shared_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
 SEED_PATH = SHARED / "seed/task-resource.md"
 FACTS_PATH = SHARED / "notes/twilio-facts.md"
 
@@ -57,7 +57,7 @@ def normalise(text: str) -> str:
 
 def _read_or_skip(path: Path) -> str:
     if not path.is_file():
-        pytest.skip(f"reference text not found at {path}")
+        shared_file(str(path.relative_to(SHARED)))
     return path.read_text(encoding="utf-8")
 
 

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.shared import shared_file
 from tests.spec.openapi_refs import deref, json_pointer, resolve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT / "spec" / "taskrouter-tasks.yaml"
-SEED_PATH = REPO_ROOT.parent / "shared/seed/task-resource.md"
 
 LIST_PATH = "/v1/Workspaces/{WorkspaceSid}/Tasks"
 INSTANCE_PATH = "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}"
@@ -203,9 +203,7 @@ def parse_seed(text: str) -> Seed:
 
 @pytest.fixture(scope="module")
 def seed() -> Seed:
-    if not SEED_PATH.is_file():
-        pytest.skip(f"seed documentation page not found at {SEED_PATH}")
-    return parse_seed(SEED_PATH.read_text(encoding="utf-8"))
+    return parse_seed(shared_file("seed/task-resource.md").read_text(encoding="utf-8"))
 
 
 def assert_schema_matches(

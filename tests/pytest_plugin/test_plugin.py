@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.resources import scenarios_dir
-from tests.harness.fakes import ACCOUNT, TOKEN, FakeTaskRouter, serve
+from tests.fakes import ACCOUNT, TOKEN, FakeTaskRouter, serve
 
 pytest_plugins = ["pytester"]
 

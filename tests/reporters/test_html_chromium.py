@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.chromium import dump_dom, ensure_chromium, screenshot
+from tests.reporters.chromium import dump_dom, ensure_chromium, screenshot
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "report-screenshot.png"
 
@@ -105,7 +105,7 @@ def test_the_installer_runs_apt_get_and_updates_when_needed(
 ) -> None:
     import subprocess
 
-    from tests.report import chromium as helper
+    from tests.reporters import chromium as helper
 
     calls: list[list[str]] = []
     installed: list[str] = []

@@ -12,8 +12,8 @@ from harness.results.model import Status
 from harness.scenarios.engine import ScenarioEngine
 from harness.scenarios.model import Scenario
 from harness.targets.profile import TargetProfile
-from tests.harness.conftest import Sleeper
-from tests.harness.fakes import FakeTaskRouter
+from tests.fakes import FakeTaskRouter
+from tests.fixtures.engine import Sleeper
 
 CREATE = """
   - name: create
@@ -340,7 +340,7 @@ def test_foreign_ok_allows_unknown_sids_but_never_mutating_seen_foreign_tasks(
     assert make_engine().run_case(scenario).status is Status.PASS
 
     # a task seen in a listing that is not ours may never be changed, even with foreign_ok
-    from tests.harness.fakes import WS
+    from tests.fakes import WS
 
     _, _, body = fake._create(WS, {"Attributes": '{"owner":"someone"}'}, "http://fake.test")
     other = json.loads(body)["sid"]

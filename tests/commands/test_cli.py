@@ -12,7 +12,7 @@ from harness.commands.run import run_command
 from harness.commands.sweep import sweep_command
 from harness.reference.fixture import default_fixture
 from harness.resources import scenarios_dir
-from tests.harness.fakes import ACCOUNT, TOKEN, WS, FakeTaskRouter, closed_port, serve
+from tests.fakes import ACCOUNT, TOKEN, WS, FakeTaskRouter, closed_port, serve
 
 SMOKE = str(scenarios_dir() / "smoke")
 CREDS = ["--account-sid", ACCOUNT, "--auth-token", TOKEN]

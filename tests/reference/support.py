@@ -1,18 +1,14 @@
-"""Fixtures for the reference server's own tests: in-process clients on a manual clock."""
+"""Helpers for the reference server's own tests: a thin Task API client and the error-body
+assertion (the fixtures that build them are in tests/fixtures/reference.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from starlette.testclient import TestClient
 
-from harness.reference.app import create_app
-from harness.reference.clock import ManualClock
-from harness.reference.config import ServerConfig
-from harness.reference.fixture import Fixture, default_fixture
+from harness.reference.fixture import Fixture
 
 START = 1_790_000_000.0  # 2026-09-21T...Z; fixed so dates are predictable
 
@@ -54,32 +50,6 @@ class Api:
 
     def on(self, ws_sid: str) -> Api:
         return Api(self.http, self.fixture, ws_sid)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def config(clock: ManualClock) -> ServerConfig:
-    return ServerConfig(clock=clock, retention_seconds=300)
-
-
-@pytest.fixture
-def fixture() -> Fixture:
-    return default_fixture()
-
-
-@pytest.fixture
-def api(config: ServerConfig) -> Iterator[Api]:
-    with TestClient(create_app(config), base_url="http://testserver") as http:
-        yield Api(http, config.fixture, config.fixture.single.sid)
-
-
-@pytest.fixture
-def multi(api: Api) -> Api:
-    return api.on(api.fixture.multi.sid)
 
 
 def assert_error(response: httpx.Response, status: int, code: int, *words: str) -> dict[str, Any]:
