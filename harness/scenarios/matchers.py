@@ -1,7 +1,8 @@
 """Value matchers for ``expect.json`` (and ``json_string`` inside it).
 
 A matcher is a literal (JSON equality) or a mapping of one or more matcher keys, all of which
-must hold. ``check_matcher`` validates a matcher when a scenario loads; ``match`` applies it.
+must hold. The scenario file's JSON Schema validates a matcher when a scenario loads; ``match``
+applies it.
 """
 
 from __future__ import annotations
@@ -61,74 +62,6 @@ class MatchContext:
     def __init__(self, var: Callable[[str], Any], render: Callable[[Any], Any]) -> None:
         self.var = var
         self.render = render
-
-
-# ---------------------------------------------------------------------------------------------
-# validation (load time)
-
-
-def check_matcher(spec: Any) -> list[tuple[str, str]]:
-    """Problems with a matcher: ``[(sub-field, message)]`` (empty when valid)."""
-    if not isinstance(spec, dict):
-        return []
-    if not spec:
-        return [("", "empty matcher mapping (use `equals: {}` to match an empty object)")]
-    problems: list[tuple[str, str]] = []
-    for key, arg in spec.items():
-        if key not in MATCHER_KEYS:
-            known = ", ".join(MATCHER_KEYS)
-            problems.append((str(key), f"unknown matcher {key!r} (known: {known})"))
-            continue
-        problems.extend((f"{key}{sub}" if sub else str(key), msg) for sub, msg in _check(key, arg))
-    return problems
-
-
-def _check(key: str, arg: Any) -> list[tuple[str, str]]:
-    if key in ("any", "iso_date", "absent") and not isinstance(arg, bool):
-        return [("", f"{key} takes true or false")]
-    if key == "type":
-        names = arg if isinstance(arg, list) else [arg]
-        bad = [n for n in names if n not in TYPES]
-        if bad or not names:
-            return [("", f"unknown type {bad or arg!r} (known: {', '.join(TYPES)})")]
-    if key == "regex":
-        if not isinstance(arg, str):
-            return [("", "regex takes a string")]
-        try:
-            re.compile(arg)
-        except re.error as exc:
-            return [("", f"invalid regex: {exc}")]
-    if key == "sid" and not (isinstance(arg, str) and re.fullmatch(r"[A-Z]{2}", arg)):
-        return [("", "sid takes a two-letter prefix such as WT")]
-    if key in ("range", "length"):
-        if key == "length" and isinstance(arg, int) and not isinstance(arg, bool):
-            return [] if arg >= 0 else [("", "length must be >= 0")]
-        if not isinstance(arg, dict) or not arg or set(arg) - {"min", "max"}:
-            return [("", f"{key} takes a mapping with min and/or max")]
-        for bound, value in arg.items():
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                return [(f".{bound}", "must be a number (or a {placeholder})")]
-    if key in ("equals_var", "not_equals_var") and not (isinstance(arg, str) and arg):
-        return [("", f"{key} takes a variable name")]
-    if key == "starts_with" and not isinstance(arg, str):
-        return [("", "starts_with takes a string")]
-    if key == "one_of" and not (isinstance(arg, list) and arg):
-        return [("", "one_of takes a non-empty list")]
-    if key == "json_string":
-        if not isinstance(arg, dict) or not arg:
-            return [("", "json_string takes a mapping of path: matcher")]
-        problems: list[tuple[str, str]] = []
-        for path, sub in arg.items():
-            try:
-                parse_path(str(path))
-            except ValueError as exc:
-                problems.append((f".{path}", str(exc)))
-                continue
-            problems.extend((f".{path}.{s}" if s else f".{path}", m) for s, m in check_matcher(sub))
-        return problems
-    if key == "not":
-        return [(f".{s}" if s else "", m) for s, m in check_matcher(arg)]
-    return []
 
 
 def variables_used(spec: Any) -> list[str]:

@@ -1,7 +1,8 @@
 """Relations: expectations that compare the current response with values saved earlier.
 
 Each relation is a one-key mapping in ``expect.relations`` (or ``collected.relations``).
-``check_relation`` validates one at load time; ``evaluate`` applies it.
+The scenario file's JSON Schema and the loader validate one at load time; ``evaluate``
+applies it.
 """
 
 from __future__ import annotations
@@ -52,140 +53,6 @@ def parse_date(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# load-time validation
-
-
-def check_relation(relation: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    """``(problems, variables used)`` for one relation mapping."""
-    if not isinstance(relation, dict) or len(relation) != 1:
-        return [
-            ("", f"a relation is a mapping with exactly one of: {', '.join(RELATION_KEYS)}")
-        ], []
-    ((key, arg),) = relation.items()
-    if key not in RELATION_KEYS:
-        return [(str(key), f"unknown relation {key!r} (known: {', '.join(RELATION_KEYS)})")], []
-    return _CHECKS[key](arg)
-
-
-def _paths(*texts: Any) -> list[tuple[str, str]]:
-    problems = []
-    for text in texts:
-        try:
-            parse_path(str(text))
-        except ValueError as exc:
-            problems.append((f".{text}", str(exc)))
-    return problems
-
-
-def _mapping(arg: Any, required: set[str], optional: set[str]) -> list[tuple[str, str]]:
-    if not isinstance(arg, dict):
-        return [("", f"takes a mapping with {', '.join(sorted(required))}")]
-    missing = required - set(arg)
-    extra = set(arg) - required - optional
-    problems = [(f".{k}", "missing") for k in sorted(missing)]
-    problems += [
-        (f".{k}", f"unknown key (allowed: {', '.join(sorted(required | optional))})")
-        for k in sorted(extra)
-    ]
-    return problems
-
-
-def _check_etag(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    problems = _mapping(arg, {"from"}, set())
-    return problems, [arg["from"]] if not problems else []
-
-
-def _check_date(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    problems = _mapping(arg, {"path", "from"}, {"strict"})
-    if problems:
-        return problems, []
-    if "strict" in arg and not isinstance(arg["strict"], bool):
-        problems.append((".strict", "true or false"))
-    return problems + _paths(arg["path"]), [arg["from"]]
-
-
-def _check_sort_key(key: Any, where: str) -> list[tuple[str, str]]:
-    problems = _mapping(key, {"order"}, {"by", "field", "path"})
-    if problems:
-        return [(where + s, m) for s, m in problems]
-    if key["order"] not in ("asc", "desc"):
-        problems.append((f"{where}.order", "asc or desc"))
-    if key.get("by", "string") not in SORT_BY:
-        problems.append((f"{where}.by", f"one of {', '.join(SORT_BY)}"))
-    return problems
-
-
-def _check_sorted(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if isinstance(arg, dict) and "keys" in arg:
-        problems = _mapping(arg, {"items", "keys"}, set())
-        if problems:
-            return problems, []
-        if not isinstance(arg["keys"], list) or not arg["keys"]:
-            return [(".keys", "a non-empty list of {field, order, by}")], []
-        for index, key in enumerate(arg["keys"]):
-            where = f".keys[{index}]"
-            problems += _check_sort_key(key, where)
-            if isinstance(key, dict) and "field" not in key:
-                problems.append((where, "needs field (a path inside each item)"))
-            elif isinstance(key, dict):
-                problems += _paths(key["field"])
-        return problems + _paths(arg["items"]), []
-    problems = _mapping(arg, {"path", "order"}, {"by"})
-    if problems:
-        return problems, []
-    return _check_sort_key({k: v for k, v in arg.items() if k != "path"}, "") + _paths(
-        arg["path"]
-    ), []
-
-
-def _check_unique(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if isinstance(arg, str):
-        return _paths(arg), []
-    problems = _mapping(arg, {"path"}, set())
-    return (problems or _paths(arg["path"])), []
-
-
-def _check_var_list(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if not (isinstance(arg, list) and len(arg) >= 2 and all(isinstance(v, str) for v in arg)):
-        return [("", "takes a list of two or more variable names")], []
-    return [], list(arg)
-
-
-def _check_set_equals(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if isinstance(arg, list):
-        return _check_var_list(arg)
-    problems = _mapping(arg, {"path", "var"}, set())
-    return (problems or _paths(arg["path"])), ([arg["var"]] if not problems else [])
-
-
-def _check_subset(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if isinstance(arg, dict) and "var" in arg:
-        problems = _mapping(arg, {"var", "of"}, set())
-        return problems, [] if problems else [arg["var"], arg["of"]]
-    problems = _mapping(arg, {"path", "of"}, set())
-    return (problems or _paths(arg["path"])), ([arg["of"]] if not problems else [])
-
-
-def _check_disjoint(arg: Any) -> tuple[list[tuple[str, str]], list[str]]:
-    if isinstance(arg, dict):
-        problems = _mapping(arg, {"path", "var"}, set())
-        return (problems or _paths(arg["path"])), ([arg["var"]] if not problems else [])
-    return _check_var_list(arg)
-
-
-_CHECKS: dict[str, Callable[[Any], tuple[list[tuple[str, str]], list[str]]]] = {
-    "etag_changed": _check_etag,
-    "etag_same": _check_etag,
-    "date_advanced": _check_date,
-    "sorted": _check_sorted,
-    "unique": _check_unique,
-    "disjoint": _check_disjoint,
-    "set_equals": _check_set_equals,
-    "subset": _check_subset,
-}
 
 
 # ---------------------------------------------------------------------------------------------

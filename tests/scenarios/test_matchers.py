@@ -8,7 +8,8 @@ import pytest
 
 from harness.jsonpath import MISSING
 from harness.scenarios.interpolate import render
-from harness.scenarios.matchers import MatchContext, check_matcher, json_equal, match, match_path
+from harness.scenarios.matchers import MatchContext, json_equal, match, match_path
+from tests.scenarios.formats import matcher_problem
 
 VARS = {"saved": 7, "sid": "WT" + "a" * 32, "name": "sales"}
 
@@ -78,7 +79,7 @@ CASES = [
 
 @pytest.mark.parametrize(("spec", "good", "bad"), CASES, ids=[repr(c[0])[:40] for c in CASES])
 def test_matcher_holds_and_fails(spec: Any, good: Any, bad: Any) -> None:
-    assert check_matcher(spec) == []
+    assert matcher_problem(spec) is None
     assert match(spec, good, ctx()) is None
     mismatch = match(spec, bad, ctx())
     assert mismatch is not None
@@ -110,7 +111,7 @@ def test_json_equal_is_strict_about_booleans() -> None:
     ("spec", "fragment"),
     [
         ({"regx": "a"}, "unknown matcher"),
-        ({"type": "str"}, "unknown type"),
+        ({"type": "str"}, "one of string, integer"),
         ({"regex": "("}, "invalid regex"),
         ({"sid": "W"}, "two-letter"),
         ({"range": 5}, "min and/or max"),
@@ -122,6 +123,6 @@ def test_json_equal_is_strict_about_booleans() -> None:
         ({}, "empty matcher"),
     ],
 )
-def test_check_matcher_rejects_bad_specs(spec: Any, fragment: str) -> None:
-    problems = check_matcher(spec)
-    assert problems and fragment in problems[0][1]
+def test_the_loader_rejects_bad_matchers(spec: Any, fragment: str) -> None:
+    problem = matcher_problem(spec)
+    assert problem is not None and fragment in problem, problem
