@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.jsonpath import JsonPath, parse_path
+from harness.resources import data_root
 from harness.scenarios.interpolate import InterpolationError, expression_names, placeholders
 from harness.scenarios.model import (
     CreateTasks,
@@ -63,10 +64,16 @@ def load_scenarios(
 
 
 def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` as a report shows it: relative to the current folder when under it; a file
+    of the shipped library as ``scenarios/...`` (the same in a checkout and in a wheel);
+    otherwise as given."""
+    resolved = path.resolve()
+    for base in (Path.cwd(), data_root()):
+        try:
+            return str(resolved.relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def category_for(path: Path, root: Path | None) -> str | None:
