@@ -92,6 +92,8 @@ class Budget:
         seconds = float(match.group(2)) if match.group(2) else None
         if cases is not None and cases < 1:
             raise BudgetError(f"invalid fuzz budget {text!r}: CASES must be at least 1")
+        if seconds is not None and seconds <= 0:
+            raise BudgetError(f"invalid fuzz budget {text!r}: SECONDS must be positive")
         return cls(cases, seconds)
 
 

@@ -1,44 +1,38 @@
 """``trc fuzz``: schemathesis against a target, stateless and stateful (see harness/fuzz/).
 
-Exit codes: 0 no failure, 1 failures (or tasks left behind), 2 usage or configuration error,
-3 target unreachable, 130 interrupted (after cleaning up).
+The target comes from the one target layer (``harness.targets``), as for ``trc run``:
+``--target embedded`` (the default) starts the reference server on a free loopback port for the
+command and fuzzes it over HTTP; a URL target needs ``--profile FILE`` (or ``--profile
+reference`` for a ``trc serve`` instance) and credentials (options, then ``TWILIO_ACCOUNT_SID``
+/ ``TWILIO_AUTH_TOKEN``). The SIDs steered into generated data are those of the profile's
+``single`` workspace; ``--workspace-sid``, ``--workflow-sid``, ``--queue-sid``, ``--channel``
+and ``--worker-sid`` override them. Against a URL, generated Attributes carry the run tag
+(``trc_run``), so ``trc sweep`` finds whatever a crashed run left behind; the embedded server
+ends with the command, so its tasks are not tagged and ``--seed N`` repeats a run exactly.
+
+Exit codes (``harness.exitcodes.ExitCode``): 0 no failure, 1 failures (or tasks left behind),
+2 usage or configuration error, 3 target unreachable, 130 interrupted (after cleaning up).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EMBEDDED = "embedded"
-REFERENCE_PROFILE = "reference"
+from harness.commands.outcome import run_guarded
+from harness.exitcodes import ExitCode
+from harness.phases import Budget
+from harness.targets.errors import TargetConfigError
+from harness.targets.options import target_options
 
-
-class UsageProblem(Exception):
-    """Bad flags or configuration (exit 2)."""
-
-
-def _fault_names() -> list[str]:
-    from harness.reference.faults import FAULTS
-
-    return sorted(FAULTS)
+DEFAULT_PHASES = "examples,coverage,fuzzing,stateful"
 
 
 @click.command("fuzz")
-@click.option(
-    "--target",
-    default=EMBEDDED,
-    show_default=True,
-    metavar="URL|embedded",
-    help="Base URL of the server under test, or 'embedded' for the reference server "
-    "in-process (no socket).",
-)
+@target_options(cassette=False)
 @click.option(
     "--seed", type=int, default=None, help="Seed (default 0): the same seed repeats the run."
 )
@@ -51,22 +45,24 @@ def _fault_names() -> list[str]:
     "Default 25:120.",
 )
 @click.option(
-    "--account-sid", metavar="AC...", help="Default: $TWILIO_ACCOUNT_SID (embedded: the fixture's)."
+    "--workspace-sid", metavar="WS...", help="Workspace to fuzz (default: the profile's single)."
 )
 @click.option(
-    "--auth-token", metavar="TOKEN", help="Default: $TWILIO_AUTH_TOKEN (embedded: the fixture's)."
+    "--workflow-sid",
+    "workflow_sids",
+    multiple=True,
+    metavar="WW...",
+    help="Overrides the profile.",
 )
 @click.option(
-    "--profile",
-    metavar="FILE|reference",
-    help="Target profile YAML to take the workspace, workflow, queue, channel and worker SIDs "
-    "from; 'reference' = the fixture of a `trc serve` instance.",
+    "--queue-sid", "queue_sids", multiple=True, metavar="WQ...", help="Overrides the profile."
 )
-@click.option("--workspace-sid", metavar="WS...", help="Workspace to fuzz (overrides the profile).")
-@click.option("--workflow-sid", "workflow_sids", multiple=True, metavar="WW...")
-@click.option("--queue-sid", "queue_sids", multiple=True, metavar="WQ...")
-@click.option("--channel", "channels", multiple=True, metavar="NAME|TC...")
-@click.option("--worker-sid", "worker_sids", multiple=True, metavar="WK...")
+@click.option(
+    "--channel", "channels", multiple=True, metavar="NAME|TC...", help="Overrides the profile."
+)
+@click.option(
+    "--worker-sid", "worker_sids", multiple=True, metavar="WK...", help="Overrides the profile."
+)
 @click.option(
     "--fault",
     "faults",
@@ -76,7 +72,7 @@ def _fault_names() -> list[str]:
 )
 @click.option(
     "--phases",
-    default="examples,coverage,fuzzing,stateful",
+    default=DEFAULT_PHASES,
     show_default=True,
     help="Comma-separated phases to run.",
 )
@@ -88,9 +84,10 @@ def _fault_names() -> list[str]:
     help="Only this operation (repeatable): CreateTask, ListTask, FetchTask, UpdateTask, "
     "DeleteTask.",
 )
-@click.option("--run-tag", help="Tag written into generated Attributes (trc_run) on URL targets.")
 @click.option(
-    "--allow-live", is_flag=True, help="Allow a target on a Twilio domain (*.twilio.com)."
+    "--run-tag",
+    help="Tag written into generated Attributes (trc_run) on URL targets; default: a fresh run "
+    "tag, as trc run's.",
 )
 @click.option(
     "--json",
@@ -100,28 +97,19 @@ def _fault_names() -> list[str]:
 )
 @click.option("-v", "--verbose", is_flag=True, help="List passing (operation, check) pairs too.")
 @click.pass_context
-def fuzz_command(ctx: click.Context, **flags: Any) -> None:
+def fuzz_command(ctx: click.Context, **options: Any) -> None:
     """Fuzz the Task API with schemathesis: generated data and linked scenarios."""
-    from harness.fuzz import BudgetError, FuzzTargetUnreachable
-
-    try:
-        code = _fuzz(**flags)
-    except (UsageProblem, BudgetError, ValueError) as exc:
-        click.echo(f"trc fuzz: error: {exc}", err=True)
-        code = EXIT_USAGE
-    except FuzzTargetUnreachable as exc:
-        click.echo(f"trc fuzz: {exc}", err=True)
-        code = EXIT_UNREACHABLE
-    ctx.exit(code)
+    ctx.exit(run_guarded("trc fuzz", _fuzz, **options))
 
 
 def _fuzz(
     target: str,
-    seed: int | None,
-    budget_text: str | None,
+    profile: str | None,
     account_sid: str | None,
     auth_token: str | None,
-    profile: str | None,
+    allow_live: bool,
+    seed: int | None,
+    budget_text: str | None,
     workspace_sid: str | None,
     workflow_sids: tuple[str, ...],
     queue_sids: tuple[str, ...],
@@ -131,55 +119,38 @@ def _fuzz(
     phases: str,
     operations: tuple[str, ...],
     run_tag: str | None,
-    allow_live: bool,
     json_path: Path | None,
     verbose: bool,
 ) -> int:
     from rich.console import Console
 
-    from harness.fuzz import DEFAULT_SEED, FuzzBudget, FuzzOptions, parse_budget, run_fuzz
+    from harness.reference.config import DEFAULT_RETENTION_SECONDS
+    from harness.results.runid import new_run_id, run_tag_for
+    from harness.targets.embedded import check_faults
+    from harness.targets.probe import probe
+    from harness.targets.resolve import TargetOptions, check_options, open_target
+    from harness.targets.target import require_server
 
-    budget = parse_budget(budget_text) if budget_text else FuzzBudget()
+    fuzz = _fuzz_package()
+    require_server(target, "trc fuzz", "fuzz")
+    # The reference's own retention, not trc run's short one (kept short for the retention
+    # scenarios): a task purged in the middle of a run would make what later cases meet depend
+    # on the run's speed rather than on the seed.
+    options = TargetOptions(
+        target,
+        profile,
+        account_sid,
+        auth_token,
+        allow_live,
+        tuple(faults),
+        retention_seconds=DEFAULT_RETENTION_SECONDS,
+    )
+    check_options(options)
+    check_faults(faults)
+    budget = fuzz.FuzzBudget.of(Budget.parse(budget_text))
     phase_list = tuple(p.strip() for p in phases.split(",") if p.strip())
-    embedded = (target or EMBEDDED).strip() == EMBEDDED
-    fields: dict[str, Any]
-    app = None
-    base_url = None
-    if embedded:
-        if profile and profile != REFERENCE_PROFILE:
-            raise UsageProblem(
-                "--profile applies to URL targets (the embedded target has its fixture)"
-            )
-        unknown = sorted(set(faults) - set(_fault_names()))
-        if unknown:
-            raise UsageProblem(
-                f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(_fault_names())}"
-            )
-        from harness.reference.app import create_app
-        from harness.reference.config import ServerConfig
-
-        config = ServerConfig(faults=frozenset(faults))
-        app = create_app(config)
-        fields = _fixture_fields(config.fixture)
-        account_sid = account_sid or config.fixture.account_sid
-        auth_token = auth_token or config.fixture.auth_token
-    else:
-        if faults:
-            raise UsageProblem("--fault applies to the embedded target only")
-        base_url = _check_url(target, allow_live)
-        fields = _profile_fields(profile) if profile else {}
-        account_sid = account_sid or os.environ.get("TWILIO_ACCOUNT_SID")
-        auth_token = auth_token or os.environ.get("TWILIO_AUTH_TOKEN")
-        missing = [
-            name
-            for name, value in (
-                ("--account-sid/TWILIO_ACCOUNT_SID", account_sid),
-                ("--auth-token/TWILIO_AUTH_TOKEN", auth_token),
-            )
-            if not value
-        ]
-        if missing:
-            raise UsageProblem("missing credentials: " + ", ".join(missing))
+    _check_names("phase", phase_list, fuzz.PHASES)
+    _check_names("operation", operations, fuzz.OPERATIONS)
     overrides = {
         "workspace_sid": workspace_sid,
         "workflow_sids": workflow_sids,
@@ -187,99 +158,63 @@ def _fuzz(
         "channels": channels,
         "worker_sids": worker_sids,
     }
-    fields.update({k: v for k, v in overrides.items() if v})
-    if not fields.get("workspace_sid"):
-        raise UsageProblem(
-            f"target {target} needs a workspace: --workspace-sid WS... or --profile FILE "
-            "(or --profile reference for a `trc serve` instance)"
-        )
-
     console = Console(highlight=False)
-    tag = run_tag or f"trc_fuzz_{secrets.token_hex(3)}"
-    options = FuzzOptions(
-        account_sid=str(account_sid),
-        auth_token=str(auth_token),
-        app=app,
-        base_url=base_url,
-        seed=DEFAULT_SEED if seed is None else seed,
-        max_examples=budget.max_examples,
-        time_budget_s=budget.time_budget_s,
-        run_tag=tag,
-        phases=phase_list,
-        operations=tuple(operations) or None,
-        progress=lambda text: console.print(f"  [dim]{text}[/]"),
-        **fields,
-    )
-    options.validate()
-    where = "embedded reference (in-process)" if embedded else base_url
-    fault_text = f" · faults: {', '.join(faults)}" if faults else ""
-    console.print(
-        f"[bold]trc fuzz[/] → {where} · workspace {options.workspace_sid} · "
-        f"[bold]seed {options.seed}[/] · budget {budget.max_examples} examples/operation, "
-        f"{budget.time_budget_s:g}s{fault_text}"
-    )
-    outcome = run_fuzz(options)
+    with open_target(options) as ready:
+        probe(ready)
+        try:
+            fuzz_options = fuzz.options_for_target(
+                ready,
+                seed=fuzz.DEFAULT_SEED if seed is None else seed,
+                max_examples=budget.max_examples,
+                time_budget_s=budget.time_budget_s,
+                run_tag=run_tag or run_tag_for(new_run_id()),
+                # The embedded server ends with this command, so nothing it holds can be left
+                # behind: no tag, and a seed reproduces the run exactly (the tag's value would
+                # otherwise change what the stateful phase generates).
+                tag_attributes=not ready.embedded,
+                phases=phase_list,
+                operations=tuple(operations) or None,
+                progress=lambda text: console.print(f"  [dim]{text}[/]"),
+                **{k: v for k, v in overrides.items() if v},
+            )
+            fuzz_options.validate()
+        except ValueError as exc:  # a profile without a usable workspace, a bad option
+            raise TargetConfigError(str(exc)) from None
+        fault_text = f" · faults: {', '.join(faults)}" if faults else ""
+        console.print(
+            f"[bold]trc fuzz[/] → {ready.name} ({ready.base_url}) · workspace "
+            f"{fuzz_options.workspace_sid} · [bold]seed {fuzz_options.seed}[/] · budget "
+            f"{budget.max_examples} examples/operation, {budget.time_budget_s:g}s{fault_text}"
+        )
+        outcome = fuzz.run_fuzz(fuzz_options)
     _print_outcome(console, outcome, verbose)
     if json_path is not None:
-        _write_json(json_path, outcome, options, target, list(faults))
+        _write_json(json_path, outcome, fuzz_options, target, list(faults))
         console.print(f"records written to {json_path}")
     if outcome.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if outcome.passed else EXIT_FAIL
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if outcome.passed else ExitCode.FAIL
 
 
-def _fixture_fields(fixture: Any) -> dict[str, Any]:
-    ws = fixture.single
-    return {
-        "workspace_sid": ws.sid,
-        "workflow_sids": tuple(w.sid for w in ws.workflows),
-        "queue_sids": tuple(q.sid for q in ws.task_queues),
-        "channels": tuple(c.unique_name for c in ws.task_channels)
-        + tuple(c.sid for c in ws.task_channels),
-        "worker_sids": tuple(w.sid for w in ws.workers),
-    }
-
-
-def _profile_fields(profile: str) -> dict[str, Any]:
-    from harness.fuzz import workspace_fields_from_profile
-
-    if profile == REFERENCE_PROFILE:
-        from harness.reference.fixture import default_fixture
-
-        return _fixture_fields(default_fixture())
-    path = Path(profile)
-    if not path.is_file():
-        raise UsageProblem(f"profile {profile}: no such file")
-    import yaml
-
+def _fuzz_package() -> Any:
+    """``harness.fuzz``, or a usage error when schemathesis is missing or unsupported."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UsageProblem(f"profile {profile}: not YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise UsageProblem(f"profile {profile}: a profile is one YAML mapping")
-    try:
-        return workspace_fields_from_profile(data)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageProblem(f"profile {profile}: {exc}") from None
+        import harness.fuzz as fuzz
+    except ImportError as exc:
+        # harness.fuzz.compat raises UnsupportedSchemathesis (an ImportError named
+        # "schemathesis") outside the supported range.
+        if (exc.name or "").split(".")[0] not in ("schemathesis", "hypothesis"):
+            raise
+        raise TargetConfigError(f"fuzzing is unavailable: {exc}") from None
+    return fuzz
 
 
-def _check_url(target: str, allow_live: bool) -> str:
-    parts = urlsplit(target.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageProblem(
-            f"target {target!r}: expected 'embedded' or an http(s):// base URL such as "
-            "http://127.0.0.1:8080"
+def _check_names(kind: str, names: tuple[str, ...], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise TargetConfigError(
+            f"unknown {kind}(s): {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    if parts.query or parts.fragment:
-        raise UsageProblem(f"target {target!r}: a base URL has no query or fragment")
-    host = parts.hostname.lower().rstrip(".")
-    if (host == "twilio.com" or host.endswith(".twilio.com")) and not allow_live:
-        raise UsageProblem(
-            f"target {target} is a Twilio domain; refusing to fuzz a live account without "
-            "--allow-live (fuzzing creates, updates and deletes tasks)"
-        )
-    return target.strip().rstrip("/")
 
 
 def _print_outcome(console: Any, outcome: Any, verbose: bool) -> None:

@@ -27,7 +27,7 @@ from harness.targets.probe import probe
 
 
 @click.command("record")
-@target_options
+@target_options(cassette=False)
 @click.option(
     "--out",
     "out",
@@ -126,10 +126,9 @@ def _record(
     from harness.speccheck import default_spec_path, load_spec
     from harness.targets.embedded import check_faults
     from harness.targets.resolve import TargetOptions, check_options, open_target
-    from harness.targets.target import CASSETTE, parse_target
+    from harness.targets.target import require_server
 
-    if parse_target(target).kind == CASSETTE:
-        raise TargetConfigError("trc record needs a server to record (embedded or a URL)")
+    require_server(target, "trc record", "record")
     options = TargetOptions(target, profile, account_sid, auth_token, allow_live, tuple(faults))
     check_options(options)
     if faults:

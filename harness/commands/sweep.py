@@ -14,7 +14,7 @@ from harness.targets.options import target_options
 
 
 @click.command("sweep")
-@target_options
+@target_options(cassette=False)
 @click.option("--run", "run_tag", metavar="RUN-ID", help="Only tasks of this run (id or tag).")
 @click.option(
     "--older-than",
@@ -42,7 +42,9 @@ def _sweep(
     from harness.targets.probe import client_for, unreachable
     from harness.targets.resolve import TargetOptions, open_target
     from harness.targets.sweep import sweep
+    from harness.targets.target import require_server
 
+    require_server(target, "trc sweep", "sweep")
     options = TargetOptions(target, profile, account_sid, auth_token, allow_live)
     with open_target(options) as ready, client_for(ready) as client:
         try:

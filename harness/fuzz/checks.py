@@ -9,28 +9,26 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from schemathesis.core.failures import Failure, Severity
-
+from harness.fuzz.compat import KeyedFailure, Severity
 from harness.fuzz.steering import attributes_are_invalid
 
 #: Operations whose form body carries Attributes.
 ATTRIBUTES_OPERATIONS = frozenset({"CreateTask", "UpdateTask"})
 
 
-class InvalidAttributesAccepted(Failure):
-    """A create/update with Attributes that are not a JSON object got a 2xx."""
+class InvalidAttributesAccepted(KeyedFailure):
+    """A create/update with Attributes that are not a JSON object got a 2xx (one finding per
+    status code)."""
 
     code = "ST901"
     checks = ("invalid_attributes_rejection",)
     kind_title = "Invalid Attributes accepted"
 
     def __init__(self, *, operation: str, message: str, status_code: int) -> None:
-        super().__init__(operation=operation, message=message, severity=Severity.HIGH)
+        super().__init__(
+            operation=operation, message=message, key=str(status_code), severity=Severity.HIGH
+        )
         self.status_code = status_code
-
-    @property
-    def _unique_key(self) -> str:
-        return str(self.status_code)
 
 
 def sent_form(response: Any) -> dict[str, str]:

@@ -111,7 +111,7 @@ def build_config_dict(
 
 
 def build_config(**kwargs: Any) -> Any:
-    """A ``schemathesis.Config`` (``SchemathesisConfig``) for ``build_config_dict(**kwargs)``."""
-    from schemathesis.config import SchemathesisConfig
+    """A ``schemathesis.Config`` for ``build_config_dict(**kwargs)``."""
+    import schemathesis
 
-    return SchemathesisConfig.from_dict(build_config_dict(**kwargs))
+    return schemathesis.Config.from_dict(build_config_dict(**kwargs))

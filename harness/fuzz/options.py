@@ -1,20 +1,25 @@
 """What a fuzz run takes (``FuzzOptions``) and what it gives back (``FuzzOutcome``).
 
-Everything here is plain data, so a caller can fill the options from a target profile, from
-the reference fixture (``options_for_fixture``) or from command-line flags.
+Everything here is plain data, so a caller can fill the options from a ready target
+(``options_for_target``), from the reference fixture (``options_for_fixture``) or from
+command-line flags. Budgets are parsed by ``harness.phases.Budget.parse``; ``FuzzBudget.of``
+fills in the fuzz defaults.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from harness.phases import Budget
 from harness.resources import spec_file
 from harness.results.model import CaseRecord, Status
+
+if TYPE_CHECKING:
+    from harness.targets.ready import ReadyTarget
 
 DEFAULT_SPEC = spec_file()
 
@@ -37,33 +42,23 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 OPERATIONS = ("CreateTask", "ListTask", "FetchTask", "UpdateTask", "DeleteTask")
 
 
-class BudgetError(ValueError):
-    """A ``--fuzz-budget`` value that cannot be parsed."""
-
-
 @dataclass(frozen=True)
 class FuzzBudget:
+    """A run's bound with the fuzz defaults filled in: examples per operation (and stateful
+    scenarios), and seconds (None: no wall-clock bound)."""
+
     max_examples: int = DEFAULT_MAX_EXAMPLES
     time_budget_s: float | None = DEFAULT_TIME_BUDGET_S
 
-
-_BUDGET = re.compile(r"^\s*(\d+)?\s*(?::\s*(\d+(?:\.\d+)?)\s*)?$")
-
-
-def parse_budget(text: str) -> FuzzBudget:
-    """``CASES[:SECONDS]``, e.g. ``40``, ``40:90`` or ``:30`` (default cases, 30 s)."""
-    match = _BUDGET.match(text or "")
-    if not match or not (match.group(1) or match.group(2)):
-        raise BudgetError(
-            f"invalid fuzz budget {text!r}: expected CASES[:SECONDS], e.g. 40 or 40:90"
+    @classmethod
+    def of(cls, budget: Budget | None) -> FuzzBudget:
+        """``--fuzz-budget`` as ``Budget.parse`` read it, defaults for what it leaves out."""
+        if budget is None:
+            return cls()
+        return cls(
+            max_examples=budget.cases or DEFAULT_MAX_EXAMPLES,
+            time_budget_s=DEFAULT_TIME_BUDGET_S if budget.seconds is None else budget.seconds,
         )
-    cases = int(match.group(1)) if match.group(1) else DEFAULT_MAX_EXAMPLES
-    seconds = float(match.group(2)) if match.group(2) else DEFAULT_TIME_BUDGET_S
-    if cases < 1:
-        raise BudgetError(f"invalid fuzz budget {text!r}: CASES must be at least 1")
-    if seconds <= 0:
-        raise BudgetError(f"invalid fuzz budget {text!r}: SECONDS must be positive")
-    return FuzzBudget(cases, seconds)
 
 
 @dataclass
@@ -209,6 +204,21 @@ def options_for_fixture(fixture: Any, workspace: str = "single", **kwargs: Any) 
         worker_sids=tuple(w.sid for w in ws.workers),
         **kwargs,
     )
+
+
+def options_for_target(target: ReadyTarget, **kwargs: Any) -> FuzzOptions:
+    """Options for a target of ``harness.targets`` (``open_target``; the embedded reference is a
+    loopback server): its base URL, credentials and timeout, and the SIDs of its profile's
+    ``single`` workspace. ``kwargs`` set any other field, or override these."""
+    fields: dict[str, Any] = {
+        "base_url": target.base_url,
+        "account_sid": target.credentials.account_sid,
+        "auth_token": target.credentials.auth_token,
+        "request_timeout_s": float(target.profile.timeout_seconds),
+        **workspace_fields_from_profile(target.profile.data),
+    }
+    fields.update(kwargs)
+    return FuzzOptions(**fields)
 
 
 def workspace_fields_from_profile(data: Mapping[str, Any], role: str = "single") -> dict[str, Any]:

@@ -22,12 +22,10 @@ from harness.fuzz.options import (
     DEFAULT_SPEC,
     OPERATIONS,
     FuzzBudget,
-    FuzzOptions,
-    workspace_fields_from_profile,
+    options_for_target,
 )
-from harness.fuzz.runner import FuzzTargetUnreachable, run_fuzz
-from harness.phases import Budget, Cleanup, Outcome, PhaseContext, PhaseResult, Selection
-from harness.targets.errors import TargetUnreachable
+from harness.fuzz.runner import run_fuzz
+from harness.phases import Cleanup, Outcome, PhaseContext, PhaseResult, Selection
 
 
 @dataclass(frozen=True)
@@ -67,27 +65,20 @@ class FuzzPhase:
         operations = selected_operations(ctx.options.selection)
         if operations == ():
             return PhaseResult(records=[], seed=seed, summary={"skipped": "no fuzz case selected"})
-        budget = ctx.options.budget or Budget()
-        defaults = FuzzBudget()
-        target = ctx.target
-        fuzz_options = FuzzOptions(
-            base_url=target.base_url,
-            account_sid=target.credentials.account_sid,
-            auth_token=target.credentials.auth_token,
+        budget = FuzzBudget.of(ctx.options.budget)
+        on_start = ctx.on_start
+        fuzz_options = options_for_target(
+            ctx.target,
             seed=DEFAULT_SEED if seed is None else seed,
-            max_examples=budget.cases or defaults.max_examples,
-            time_budget_s=budget.seconds if budget.seconds is not None else defaults.time_budget_s,
+            max_examples=budget.max_examples,
+            time_budget_s=budget.time_budget_s,
             run_tag=ctx.run_tag,
             operations=operations,
             spec_path=ctx.options.spec_path or DEFAULT_SPEC,
-            request_timeout_s=float(target.profile.timeout_seconds),
-            progress=(lambda text: ctx.on_start(f"fuzz {text}")) if ctx.on_start else None,
-            **workspace_fields_from_profile(target.profile.data),
+            progress=(lambda text: on_start(f"fuzz {text}")) if on_start else None,
         )
-        try:
-            outcome = run_fuzz(fuzz_options)
-        except FuzzTargetUnreachable as exc:
-            raise TargetUnreachable(str(exc)) from None
+        # An unreachable target raises FuzzTargetUnreachable, a harness.targets.TargetUnreachable.
+        outcome = run_fuzz(fuzz_options)
         for record in outcome.records:
             if ctx.on_record is not None:
                 ctx.on_record(record)

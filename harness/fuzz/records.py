@@ -15,7 +15,7 @@ Record ids:
 A failure signature is the schemathesis failure class plus its own deduplication key (the
 status code for a server error, the schema path for a schema violation, the missing headers
 for a header check...), so one bug found by a thousand cases is one record. The record keeps
-the smallest failing request seen (after the minimization in runner.py for stateless cases),
+the smallest failing request seen (after the minimization in minimize.py for stateless cases),
 its response, every step of a stateful scenario, and a curl reproducer that reads the
 credentials from ``$TWILIO_ACCOUNT_SID`` / ``$TWILIO_AUTH_TOKEN``.
 """
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.fuzz.compat import failure_key
 from harness.results.curl import curl_command
 from harness.results.model import (
     CaseRecord,
@@ -119,7 +120,7 @@ def failure_signature(failure: Any, response: Any = None) -> str:
     "Page too large" and "Ordering rejected" stay two findings, not one per status code.
     """
     name = type(failure).__name__
-    key = getattr(failure, "_unique_key", "")
+    key = failure_key(failure)
     signature = f"{name}:{key}" if key else name
     if name == "RejectedPositiveData" and response is not None:
         message = _error_message(response)

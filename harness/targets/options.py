@@ -1,4 +1,5 @@
-"""Click options shared by ``trc run`` and ``trc sweep`` (target, profile, credentials)."""
+"""Click options shared by every command that reaches a target (target, profile,
+credentials)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,23 @@ import click
 from harness.targets.target import EMBEDDED
 
 
-def target_options(function: Callable[..., Any] | None = None, *, multiple: bool = False) -> Any:
+def target_options(
+    function: Callable[..., Any] | None = None, *, multiple: bool = False, cassette: bool = True
+) -> Any:
     """The shared target options. ``@target_options(multiple=True)`` makes ``--target`` and
-    ``--profile`` repeatable (tuples); ``trc run`` uses it for several targets in one run."""
+    ``--profile`` repeatable (tuples); ``trc run`` uses it for several targets in one run.
+    ``cassette=False`` leaves ``cassette:PATH`` out of the help of a command that needs a
+    server (record, fuzz, sweep; they refuse one with exit 2)."""
     if function is None:
-        return lambda f: target_options(f, multiple=multiple)
+        return lambda f: target_options(f, multiple=multiple, cassette=cassette)
     target_help = (
         "Base URL of the server under test, or 'embedded' to start the reference "
-        "server on a free loopback port for this command, or cassette:PATH to answer "
-        "from a recording (trc record; no network)."
+        "server on a free loopback port for this command"
+        + (
+            ", or cassette:PATH to answer from a recording (trc record; no network)."
+            if cassette
+            else "."
+        )
     )
     profile_help = (
         "Target profile YAML (SIDs, names, timings, unsupported features; see "
@@ -37,7 +46,7 @@ def target_options(function: Callable[..., Any] | None = None, *, multiple: bool
             default=(EMBEDDED,) if multiple else EMBEDDED,
             show_default=True,
             multiple=multiple,
-            metavar="URL|embedded|cassette:PATH",
+            metavar="URL|embedded|cassette:PATH" if cassette else "URL|embedded",
             help=target_help,
         ),
         click.option(

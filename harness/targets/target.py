@@ -55,6 +55,15 @@ def parse_target(text: str) -> TargetSpec:
     return TargetSpec("url", value.rstrip("/"))
 
 
+def require_server(text: str, command: str, verb: str) -> TargetSpec:
+    """The target of a command that needs a live server (``trc record``, ``fuzz``, ``sweep``):
+    a cassette cannot be recorded, fuzzed or swept, so it is a usage error (exit 2)."""
+    spec = parse_target(text)
+    if spec.kind == CASSETTE:
+        raise TargetConfigError(f"{command} needs a server to {verb} (embedded or a URL)")
+    return spec
+
+
 def is_twilio_host(host: str | None) -> bool:
     host = (host or "").lower().rstrip(".")
     return host == TWILIO_SUFFIX or host.endswith("." + TWILIO_SUFFIX)

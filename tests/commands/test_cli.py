@@ -189,3 +189,9 @@ def test_sweep_refuses_live_and_reports_unreachable(runner: CliRunner) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
     down = runner.invoke(sweep_command, ["--target", url, "--profile", "reference", *CREDS])
     assert down.exit_code == 3 and "unreachable" in down.output
+
+
+def test_sweep_refuses_a_cassette_target(runner: CliRunner) -> None:
+    result = runner.invoke(sweep_command, ["--target", "cassette:cassettes/none.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "trc sweep needs a server to sweep" in result.output

@@ -9,7 +9,12 @@ from types import SimpleNamespace
 import pytest
 
 from harness.clauses import load_clauses
-from harness.fuzz import BudgetError, parse_budget, workspace_fields_from_profile
+from harness.fuzz import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_TIME_BUDGET_S,
+    FuzzBudget,
+    workspace_fields_from_profile,
+)
 from harness.fuzz.checks import invalid_attributes_rejection
 from harness.fuzz.config import OPERATION_CHECKS, build_config, build_config_dict
 from harness.fuzz.records import CHECK_CLAUSES
@@ -19,17 +24,18 @@ from harness.fuzz.steering import (
     TargetData,
     attributes_are_invalid,
 )
+from harness.phases import Budget
 from harness.reference.expression import compile_expression
 from harness.reference.listing import parse_ordering
 
 
-def test_parse_budget() -> None:
-    assert parse_budget("40").max_examples == 40
-    assert parse_budget("40:90").time_budget_s == 90
-    assert parse_budget(":30").time_budget_s == 30
-    for bad in ("", "x", "0", "10:0", "10:-1", "1:2:3"):
-        with pytest.raises(BudgetError):
-            parse_budget(bad)
+def test_budget_defaults() -> None:
+    # --fuzz-budget is parsed by harness.phases.Budget.parse (trc run and trc fuzz alike);
+    # FuzzBudget.of fills in what it leaves out.
+    assert FuzzBudget.of(None) == FuzzBudget(DEFAULT_MAX_EXAMPLES, DEFAULT_TIME_BUDGET_S)
+    assert FuzzBudget.of(Budget.parse("40")) == FuzzBudget(40, DEFAULT_TIME_BUDGET_S)
+    assert FuzzBudget.of(Budget.parse("40:90")) == FuzzBudget(40, 90)
+    assert FuzzBudget.of(Budget.parse(":30")) == FuzzBudget(DEFAULT_MAX_EXAMPLES, 30)
 
 
 def test_steered_attributes_are_json_objects_of_the_generated_length() -> None:
@@ -118,3 +124,28 @@ def test_workspace_fields_from_profile() -> None:
     }
     with pytest.raises(ValueError):
         workspace_fields_from_profile({})
+
+
+def test_options_for_a_ready_target() -> None:
+    from harness.fuzz import options_for_target
+    from harness.reference.fixture import default_fixture
+    from harness.targets import Credentials, ReadyTarget
+    from harness.targets.profile import profile_from_fixture
+
+    fixture = default_fixture()
+    target = ReadyTarget(
+        name="embedded",
+        base_url="http://127.0.0.1:1234",
+        credentials=Credentials(fixture.account_sid, fixture.auth_token),
+        profile=profile_from_fixture(fixture, 300.0),
+        embedded=True,
+    )
+    options = options_for_target(target, seed=4, worker_sids=("WK1",))
+    assert options.base_url == "http://127.0.0.1:1234" and options.app is None
+    assert (options.account_sid, options.auth_token) == (fixture.account_sid, fixture.auth_token)
+    assert options.workspace_sid == fixture.single.sid
+    assert set(options.workflow_sids) == {w.sid for w in fixture.single.workflows}
+    assert options.request_timeout_s == target.profile.timeout_seconds
+    assert options.seed == 4 and options.worker_sids == ("WK1",)
+    assert options.tags_attributes  # a socket target: generated Attributes carry the run tag
+    options.validate()
