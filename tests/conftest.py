@@ -15,7 +15,14 @@ pytest_plugins = [
     "tests.fixtures.reference",
     "tests.fixtures.report",
     "tests.fixtures.replay",
+    "tests.fixtures.fuzz",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a fuzz run of several seconds (still in the default run)"
+    )
 
 
 @pytest.fixture(autouse=True)

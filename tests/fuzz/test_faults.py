@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.fuzz.conftest import SMALL, Reference
+from tests.fuzz.support import SMALL, Reference
 
 pytestmark = pytest.mark.slow
 

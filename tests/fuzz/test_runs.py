@@ -16,7 +16,7 @@ from harness.fuzz import FuzzTargetUnreachable, options_for_fixture, run_fuzz
 from harness.reference.config import ServerConfig
 from harness.reference.fixture import default_fixture
 from harness.reference.server import start_in_thread
-from tests.fuzz.conftest import SMALL, Reference
+from tests.fuzz.support import SMALL, Reference
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,11 +1,10 @@
-"""Fixtures for the fuzzing tests: in-process reference apps and one default-budget run."""
+"""Helpers for the fuzzing tests: in-process reference apps (the fixture that fuzzes one at
+the default budget is in tests/fixtures/fuzz.py)."""
 
 from __future__ import annotations
 
 from contextlib import closing
 from typing import Any
-
-import pytest
 
 from harness.fuzz import FuzzOutcome, options_for_fixture, run_fuzz
 from harness.reference.app import create_app
@@ -13,12 +12,6 @@ from harness.reference.config import ServerConfig
 
 #: Small budget for runs that only need to show something (a fault, determinism, cleanup).
 SMALL = 3
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: a fuzz run of several seconds (still in the default run)"
-    )
 
 
 class Reference:
@@ -36,10 +29,3 @@ class Reference:
 
     def fuzz(self, **kwargs: Any) -> FuzzOutcome:
         return run_fuzz(options_for_fixture(self.fixture, app=self.app, **kwargs))
-
-
-@pytest.fixture(scope="session")
-def default_run() -> tuple[Reference, FuzzOutcome]:
-    """The clean reference fuzzed at the default budget and seed (every option left default)."""
-    reference = Reference()
-    return reference, reference.fuzz()
