@@ -16,13 +16,8 @@ pytest_plugins = [
     "tests.fixtures.report",
     "tests.fixtures.replay",
     "tests.fixtures.fuzz",
+    "tests.fixtures.ci",
 ]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: a fuzz run of several seconds (still in the default run)"
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from harness.wire.recording import parse_text
 
 FORMAT = "trc-cassette/1"
 VCR_VERSION = 1
@@ -316,15 +317,6 @@ def load_cassette(path: Path | str) -> Cassette:
     except (TypeError, ValueError, AttributeError) as exc:
         raise CassetteError(f"cassette {path}: malformed: {exc}") from None
     return Cassette(provenance, interactions, path)
-
-
-def parse_text(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def other_auth_marker(value: str) -> str:

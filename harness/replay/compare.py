@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cassette.format import Interaction, parse_text
+from harness.cassette.format import Interaction
 from harness.replay.bindings import FULL_SID, Bindings
 from harness.replay.normalise import (
     DIFFERENT,
@@ -39,6 +39,7 @@ from harness.replay.normalise import (
     shown,
 )
 from harness.replay.normalise_time import AgeTolerance, TimestampOrder
+from harness.wire.recording import parse_text
 
 TASK_IN_PATH = re.compile(r"/Tasks/(WT[0-9a-f]{32})(?:/|$)")
 STATUS_FIELD = "status"

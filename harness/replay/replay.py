@@ -39,7 +39,6 @@ from harness.cassette.format import (
     Cassette,
     Interaction,
     ScenarioEntry,
-    parse_text,
 )
 from harness.replay.bindings import Bindings
 from harness.replay.compare import Comparator, FieldRow
@@ -66,7 +65,7 @@ from harness.targets.resolve import ReadyTarget
 from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
 from harness.targets.target import is_twilio_host
 from harness.wire.client import ForeignHostError, TargetClient
-from harness.wire.recording import record_exchange
+from harness.wire.recording import parse_text, record_exchange
 
 SKIP_HEADERS = frozenset(
     {

@@ -13,15 +13,19 @@ from harness.results.redact import Redactor
 MAX_BODY_CHARS = 20_000
 
 
-def parse_body(response: httpx.Response) -> Any:
-    """The JSON body, or the text when it is not JSON (None when empty)."""
-    text = response.text
+def parse_text(text: str | None) -> Any:
+    """A body's JSON document, or the text itself when it is not JSON (None when empty)."""
     if not text:
         return None
     try:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def parse_body(response: httpx.Response) -> Any:
+    """The JSON body, or the text when it is not JSON (None when empty)."""
+    return parse_text(response.text)
 
 
 def _truncate(text: str) -> str:
