@@ -156,7 +156,12 @@ class ScenarioItem(pytest.Item):
         self.record = record
         self.user_properties.append(("clauses", ",".join(c.id for c in record.clauses)))
         self.user_properties.append(("status", str(record.status)))
-        if record.status in (Status.UNSUPPORTED, Status.SKIPPED):
+        if record.status in (
+            Status.UNSUPPORTED,
+            Status.SKIPPED,
+            Status.NOT_APPLICABLE,
+            Status.NOT_CONFIGURED,
+        ):
             pytest.skip(f"{record.status}: {record.reason or ''}")
         if record.status in (Status.FAIL, Status.ERROR):
             raise ScenarioFailed(record)

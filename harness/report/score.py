@@ -7,7 +7,9 @@
   with a strength); otherwise it is inferred.
 - counted: ``pass``, ``fail``, ``error`` and ``skipped`` (a case that could not run: a missing
   profile value, an interrupted run). Failures, errors and could-not-run cases earn nothing.
-- not counted: ``unsupported`` (the target declared the feature unsupported; listed) and cases
+- not counted: ``unsupported`` (the target declared the feature unsupported; listed),
+  ``not-applicable`` (the check cannot observe the behaviour there), ``not-configured`` (an
+  optional profile key is missing; listed with the key) and cases
   left out by selection (``-k``, ``--tag``, ``trc rerun``), which have no record at all; a
   phase that reports a selection skip uses a reason starting with ``not selected``.
 - expected deviations still count as failures: the score measures conformance, not
@@ -32,8 +34,8 @@ COUNTED = frozenset({Status.PASS, Status.FAIL, Status.ERROR, Status.SKIPPED})
 SELECTION_PREFIX = "not selected"
 FORMULA = (
     "100 x sum(weight of passed cases) / sum(weight of counted cases); weight 3 documented, "
-    "1 inferred; counted = pass, fail, error, could-not-run; unsupported and unselected cases "
-    "are left out; nothing counted = undefined (gate fails)"
+    "1 inferred; counted = pass, fail, error, could-not-run; unsupported, not-applicable, "
+    "not-configured and unselected cases are left out; nothing counted = undefined (gate fails)"
 )
 #: which tally of the score a counted case that earned nothing adds to
 _LOST_AS = {Status.FAIL: "failed", Status.ERROR: "errors", Status.SKIPPED: "could_not_run"}
@@ -86,6 +88,12 @@ def compute_score(cases: Iterable[Case]) -> Score:
     for case in cases:
         if case.status is Status.UNSUPPORTED:
             score.unsupported += 1
+            continue
+        if case.status is Status.NOT_APPLICABLE:
+            score.not_applicable += 1
+            continue
+        if case.status is Status.NOT_CONFIGURED:
+            score.not_configured += 1
             continue
         if not is_counted(case):
             score.excluded += 1

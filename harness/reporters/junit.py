@@ -159,7 +159,12 @@ def _testcase(suite: ET.Element, case: Case, clauses: dict[str, Clause]) -> None
         )
         node.set("type", str((failure.expectation if failure else "") or status))
         node.text = _details(case, clauses)
-    elif status in (Status.UNSUPPORTED, Status.SKIPPED):
+    elif status in (
+        Status.UNSUPPORTED,
+        Status.SKIPPED,
+        Status.NOT_APPLICABLE,
+        Status.NOT_CONFIGURED,
+    ):
         ET.SubElement(element, "skipped", message=f"{status}: {case.reason or ''}")
 
 

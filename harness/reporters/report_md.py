@@ -34,7 +34,9 @@ STATUS_MARK: dict[Status | None, str] = {
     Status.FAIL: "❌ fail",
     Status.ERROR: "💥 error",
     Status.UNSUPPORTED: "➖ unsupported",
-    Status.SKIPPED: "⏸ skipped",
+    Status.SKIPPED: "⏸ could not run",
+    Status.NOT_APPLICABLE: "◻ not applicable",
+    Status.NOT_CONFIGURED: "⚙ not configured",
     None: "—",
 }
 

@@ -15,8 +15,12 @@ STYLES = {
     Status.FAIL: "bold red",
     Status.ERROR: "bold magenta",
     Status.UNSUPPORTED: "yellow",
+    Status.NOT_APPLICABLE: "dim",
+    Status.NOT_CONFIGURED: "cyan",
     Status.SKIPPED: "dim",
 }
+
+QUIET = frozenset({Status.NOT_APPLICABLE, Status.NOT_CONFIGURED})
 
 
 class TerminalReporter:
@@ -79,13 +83,15 @@ def _category_table(report: Report, target: Target) -> Table:
     suffix = f" · {target.label}" if report.several else ""
     table = Table(title="Summary by category" + suffix, show_lines=False)
     table.add_column("category")
-    for status in Status:
+    # the two quiet statuses get a column only when a case has them
+    shown = [s for s in Status if s not in QUIET or target.counts.of(s)]
+    for status in shown:
         table.add_column(str(status), justify="right", style=STYLES[status])
     cases = report.cases_of(target.label)
     for category in sorted({c.category for c in cases}):
         sub = Counts.tally(c for c in cases if c.category == category)
-        table.add_row(category, *(str(sub.of(s)) for s in Status))
-    table.add_row("[bold]total[/]", *(f"[bold]{target.counts.of(s)}[/]" for s in Status))
+        table.add_row(category, *(str(sub.of(s)) for s in shown))
+    table.add_row("[bold]total[/]", *(f"[bold]{target.counts.of(s)}[/]" for s in shown))
     return table
 
 

@@ -121,6 +121,10 @@ class CaseRecord:
     warnings: list[str] = field(default_factory=list)
     #: Per-field verdicts (replay); empty for runners that do not compare field by field.
     fields: list[FieldVerdict] = field(default_factory=list)
+    #: The root-cause signature when the runner knows it (e.g. ``state.not-kept``,
+    #: ``status:UpdateTask:422!=400``); the report groups failures by it (harness/report/causes)
+    #: and derives one from ``failure`` when it is None.
+    cause: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_data(self)

@@ -17,7 +17,14 @@ class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
-    UNSUPPORTED = "unsupported"
+    UNSUPPORTED = "unsupported"  #: the target profile declares a feature the case needs
+    #: the check cannot observe the behaviour on this operation (e.g. a schemathesis check that
+    #: never runs for it); never a pass. Not counted in the score.
+    NOT_APPLICABLE = "not-applicable"
+    #: an optional profile key the case needs is missing; listed with the key, not counted
+    NOT_CONFIGURED = "not-configured"
+    #: the case could not run (a prerequisite cause, such as a target that keeps no state, or
+    #: an interrupted run); counted in the score, as earning nothing
     SKIPPED = "skipped"
 
     @property

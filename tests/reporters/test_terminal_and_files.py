@@ -136,6 +136,8 @@ def test_reports_are_written_and_latest_points_at_them(tmp_path: Path) -> None:
         "fail": 1,
         "error": 1,
         "unsupported": 1,
+        "not-applicable": 0,
+        "not-configured": 0,
         "skipped": 1,
         "expected_deviation": 0,
     }

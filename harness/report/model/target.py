@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from harness.report.model.case import Case
 
 
+def status_attribute(status: Status) -> str:
+    """The attribute of ``Counts``/``Cell`` that tallies ``status`` (``pass`` is ``passed``,
+    hyphens become underscores)."""
+    return "passed" if status is Status.PASS else str(status).replace("-", "_")
+
+
 @dataclass
 class Counts:
     """Cases per status on one target, and how many failures are expected deviations."""
@@ -35,18 +41,20 @@ class Counts:
     fail: Count = 0
     error: Count = 0
     unsupported: Count = 0
+    not_applicable: Annotated[Count, Field(alias="not-applicable")] = 0
+    not_configured: Annotated[Count, Field(alias="not-configured")] = 0
     skipped: Count = 0
     expected_deviation: Count = 0
 
     def of(self, status: Status) -> int:
-        value: int = getattr(self, "passed" if status is Status.PASS else str(status))
+        value: int = getattr(self, status_attribute(status))
         return value
 
     @classmethod
     def tally(cls, cases: Iterable[Case]) -> Counts:
         counts = cls()
         for case in cases:
-            name = "passed" if case.status is Status.PASS else str(case.status)
+            name = status_attribute(case.status)
             setattr(counts, name, getattr(counts, name) + 1)
             if case.expected_deviation is not None:
                 counts.expected_deviation += 1
@@ -86,6 +94,8 @@ class Score:
     errors: Count = 0
     could_not_run: Count = 0
     unsupported: Count = 0
+    not_applicable: Count = 0
+    not_configured: Count = 0
     excluded: Count = 0
     expected_deviations: Count = 0
     weights: dict[Strength, int] = field(default_factory=dict)
@@ -102,6 +112,8 @@ class Cell:
     fail: Count = 0
     error: Count = 0
     unsupported: Count = 0
+    not_applicable: Annotated[Count, Field(alias="not-applicable")] = 0
+    not_configured: Annotated[Count, Field(alias="not-configured")] = 0
     skipped: Count = 0
     expected: Count = 0
     cases: Count = 0
@@ -114,7 +126,7 @@ class Cell:
         return self.passed + self.fail + self.error + self.skipped
 
     def add(self, status: Status) -> None:
-        name = "passed" if status is Status.PASS else str(status)
+        name = status_attribute(status)
         setattr(self, name, getattr(self, name) + 1)
 
 

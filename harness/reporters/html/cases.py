@@ -23,7 +23,9 @@ FILTER_STATUSES = (
     Status.ERROR,
     EXPECTED,
     Status.SKIPPED,
+    Status.NOT_CONFIGURED,
     Status.UNSUPPORTED,
+    Status.NOT_APPLICABLE,
     Status.PASS,
 )
 

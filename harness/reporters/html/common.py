@@ -19,8 +19,10 @@ ORDER = {
     Status.ERROR: 1,
     EXPECTED: 2,
     Status.SKIPPED: 3,
-    Status.UNSUPPORTED: 4,
-    Status.PASS: 5,
+    Status.NOT_CONFIGURED: 4,
+    Status.UNSUPPORTED: 5,
+    Status.NOT_APPLICABLE: 6,
+    Status.PASS: 7,
 }
 
 
