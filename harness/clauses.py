@@ -1,10 +1,12 @@
 """Load and validate ``spec/clauses.yaml``: the catalogue of documented behaviour.
 
 Every check the harness makes cites a clause id from this file, so a report can say
-which sentence of the Twilio docs (or of the project's facts note) a clone breaks.
+which sentence of which public Twilio source a clone breaks, with a ``url`` a reader can
+follow (a Twilio documentation page and section, or the official OpenAPI at a commit).
 
-A clause is either ``documented`` (the docs say it) or ``inferred`` (the docs imply it,
-are silent, or contradict themselves); an inferred clause must carry an ``assumption``
+A clause is either ``documented`` (the quoted words are Twilio's own, on ``url``) or
+``inferred`` (Twilio implies it, is silent or contradicts itself, or the basis is an SDK,
+the error dictionary or a user report); an inferred clause must carry an ``assumption``
 saying what the harness assumes and why.
 """
 
@@ -14,7 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -24,6 +27,7 @@ __all__ = [
     "CATEGORIES",
     "ID_PATTERN",
     "SOURCES",
+    "SOURCE_HOSTS",
     "STRENGTHS",
     "Category",
     "Clause",
@@ -34,7 +38,15 @@ __all__ = [
 ]
 
 Strength = Literal["documented", "inferred"]
-Source = Literal["seed", "facts"]
+#: The kind of public source a clause cites (a short label; ``url`` says where exactly).
+Source = Literal[
+    "twilio-docs",  # a page of https://www.twilio.com/docs
+    "twilio-oai",  # Twilio's official OpenAPI, github.com/twilio/twilio-oai at a commit
+    "twilio-sdk",  # an official SDK's code or tests, github.com/twilio/...
+    "twilio-errors",  # the error dictionary, https://www.twilio.com/docs/api/errors/<code>
+    "twilio-changelog",  # a Twilio changelog entry
+    "community",  # public user reports (GitHub issues)
+]
 Category = Literal[
     "lifecycle",
     "filtering",
@@ -48,22 +60,18 @@ Category = Literal[
     "limits",
 ]
 
-STRENGTHS: frozenset[str] = frozenset({"documented", "inferred"})
-SOURCES: frozenset[str] = frozenset({"seed", "facts"})
-CATEGORIES: frozenset[str] = frozenset(
-    {
-        "lifecycle",
-        "filtering",
-        "ordering",
-        "paging",
-        "etag",
-        "validation",
-        "auth",
-        "retention",
-        "schema",
-        "limits",
-    }
-)
+STRENGTHS: frozenset[str] = frozenset(get_args(Strength))
+SOURCES: frozenset[str] = frozenset(get_args(Source))
+CATEGORIES: frozenset[str] = frozenset(get_args(Category))
+#: Where each kind of source lives: the URL's host, and the path it starts with.
+SOURCE_HOSTS: dict[str, tuple[str, str]] = {
+    "twilio-docs": ("www.twilio.com", "/docs/"),
+    "twilio-oai": ("github.com", "/twilio/twilio-oai/"),
+    "twilio-sdk": ("github.com", "/twilio/"),
+    "twilio-errors": ("www.twilio.com", "/docs/api/errors/"),
+    "twilio-changelog": ("www.twilio.com", "/"),
+    "community": ("github.com", "/"),
+}
 ID_PATTERN: re.Pattern[str] = re.compile(r"^task(\.[a-z0-9-]+)+$")
 SUPPORTED_VERSION = 1
 
@@ -74,13 +82,15 @@ class ClauseFileError(ValueError):
 
 @dataclass(frozen=True)
 class Clause:
-    """One normative statement, quoted from the seed page or the facts note."""
+    """One normative statement, quoted from (or summarising) a public source at ``url``."""
 
     id: str
     section: str
     quote: str
     strength: Strength
     source: Source
+    #: The public page or file cited (https), with a section anchor where the page has one.
+    url: str
     assumption: str | None
     category: Category
 
@@ -167,6 +177,9 @@ def _parse_entry(file: Path, index: int, entry: Any) -> Clause:
     source = entry["source"]
     if source not in SOURCES:
         raise fail("source", f"must be one of {sorted(SOURCES)}, got {source!r}")
+    problem = _url_problem(entry["url"], source)
+    if problem:
+        raise fail("url", problem)
     category = entry["category"]
     if category not in CATEGORIES:
         raise fail("category", f"must be one of {sorted(CATEGORIES)}, got {category!r}")
@@ -183,6 +196,22 @@ def _parse_entry(file: Path, index: int, entry: Any) -> Clause:
         quote=entry["quote"],
         strength=cast(Strength, strength),
         source=cast(Source, source),
+        url=entry["url"],
         assumption=assumption,
         category=cast(Category, category),
     )
+
+
+def _url_problem(url: Any, source: str) -> str | None:
+    """Why ``url`` cannot be followed as a citation of kind ``source`` (None: it can)."""
+    if not isinstance(url, str) or not url.strip():
+        return f"must be a non-empty https URL, got {url!r}"
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
+        return f"must be an https URL a reader can follow, got {url!r}"
+    if "/../" in f"{parts.path}/" or "/./" in f"{parts.path}/":
+        return f"must not contain relative path segments, got {url!r}"
+    host, prefix = SOURCE_HOSTS[source]
+    if parts.netloc != host or not parts.path.startswith(prefix):
+        return f"a {source} source lives under https://{host}{prefix}, got {url!r}"
+    return None

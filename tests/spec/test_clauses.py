@@ -1,11 +1,14 @@
-"""The clause catalogue: it loads, it is well formed, and its quotes are honest."""
+"""The clause catalogue: it loads, it is well formed, its quotes are honest and its citations
+can be followed (an https URL of a public source, never a path outside the repository)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -21,10 +24,17 @@ from harness.clauses import (
 )
 from harness.resources import clauses_file
 from tests.shared import SHARED, shared_file
+from tests.spec.openapi_refs import json_pointer
+from tests.spec.twilio_data import DATA, oai_excerpt
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_PATH = SHARED / "seed/task-resource.md"
 FACTS_PATH = SHARED / "notes/twilio-facts.md"
+#: The Task resource page; the maintainers' copy of it is SEED_PATH.
+SEED_URL = "https://www.twilio.com/docs/taskrouter/api/task"
+DOC_QUOTES_PATH = DATA / "twilio-doc-quotes.json"
+#: Only these kinds of source can carry Twilio's own words for a documented clause.
+WORDS_SOURCES = {"twilio-docs", "twilio-oai"}
 
 REQUIRED_CATEGORIES = {
     "lifecycle",
@@ -36,7 +46,6 @@ REQUIRED_CATEGORIES = {
     "auth",
     "retention",
 }
-FACTS_SECTION = re.compile(r"^facts (§[1-7]|Still open)$")
 
 _LINK = re.compile(r"\[([^\[\]]*)\]\([^)\s]*\)")
 _ESCAPE = re.compile(r"\\(.)")
@@ -88,6 +97,45 @@ def facts_text() -> str:
     return _read_or_skip(FACTS_PATH)
 
 
+def _page(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _on_seed_page(clause: Clause) -> bool:
+    return _page(clause.url) == SEED_URL
+
+
+def slug(heading: str) -> str:
+    """Twilio's page anchor for a heading: ``Task Version`` -> ``task-version``."""
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
+def _compact(node: Any) -> str:
+    return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+
+def oai_text(clause: Clause) -> str | None:
+    """The official OpenAPI text at the clause's section (a JSON pointer), at its commit."""
+    excerpt = oai_excerpt()
+    commit = urlsplit(clause.url).path.split("/")[4]
+    if commit == excerpt["provenance"]["commit"]:
+        try:
+            return _compact(json_pointer(excerpt, clause.section))
+        except (KeyError, IndexError):
+            return None
+    earlier = excerpt["earlier"]
+    if commit == earlier["provenance"]["commit"] and clause.section == earlier["pointer"]:
+        return _compact(earlier["value"])
+    return None
+
+
+def doc_quotes(url: str) -> list[str]:
+    """Verbatim sentences kept for a Twilio page other than the Task page."""
+    pages = json.loads(DOC_QUOTES_PATH.read_text(encoding="utf-8"))["pages"]
+    return list(pages.get(_page(url), {}).get("quotes", []))
+
+
 # --------------------------------------------------------------------------- real file
 
 
@@ -124,9 +172,96 @@ def test_every_entry_valid(clauses: dict[str, Clause]) -> None:
             problems.append(f"{c.id}: empty quote or section")
         if c.strength == "inferred" and not (c.assumption and c.assumption.strip()):
             problems.append(f"{c.id}: inferred without assumption")
-        if c.source == "facts" and not FACTS_SECTION.match(c.section):
-            problems.append(f"{c.id}: facts section {c.section!r} is not 'facts §N'")
+        if c.source == "twilio-oai" and not c.section.startswith("#/"):
+            problems.append(f"{c.id}: twilio-oai section {c.section!r} is not a JSON pointer")
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- citations
+
+
+def test_every_clause_cites_an_https_url(clauses: dict[str, Clause]) -> None:
+    bad = [
+        f"{c.id}: {c.url!r}"
+        for c in clauses.values()
+        if urlsplit(c.url).scheme != "https" or not urlsplit(c.url).netloc
+    ]
+    assert not bad, "clauses without a followable URL:\n" + "\n".join(bad)
+
+
+def test_twilio_oai_citations_name_a_commit(clauses: dict[str, Clause]) -> None:
+    known = {
+        oai_excerpt()["provenance"]["commit"],
+        oai_excerpt()["earlier"]["provenance"]["commit"],
+    }
+    for c in clauses.values():
+        if c.source == "twilio-oai":
+            parts = urlsplit(c.url).path.split("/")
+            assert parts[1:4] == ["twilio", "twilio-oai", "blob"], c.id
+            assert parts[4] in known, f"{c.id}: commit {parts[4]} is not in tests/data"
+            assert "/".join(parts[5:]) == "spec/json/twilio_taskrouter_v1.json", c.id
+
+
+def test_task_page_anchors_follow_the_section(clauses: dict[str, Clause]) -> None:
+    wrong = [
+        f"{c.id}: {c.url} for section {c.section!r}"
+        for c in clauses.values()
+        if _on_seed_page(c) and urlsplit(c.url).fragment != slug(c.section.split(" / ")[0])
+    ]
+    assert not wrong, "anchors that are not the section's:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Task Version", "task-version"),
+        ("Read multiple Task resources", "read-multiple-task-resources"),
+        ("Create a Task resource", "create-a-task-resource"),
+    ],
+)
+def test_slug(heading: str, anchor: str) -> None:
+    assert slug(heading) == anchor
+
+
+_OUTSIDE = re.compile(
+    r"(?<![.\w])\.\./|(?<![\w.:/])/(work|home|tmp|Users|root|mnt|opt)/|file://|\bshared/"
+)
+
+
+def test_no_path_in_spec_leaves_the_repository() -> None:
+    """spec/ ships in the wheel: nothing in it may point outside a user's checkout."""
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()[:120]}"
+        for path in sorted((REPO_ROOT / "spec").rglob("*"))
+        if path.is_file()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _OUTSIDE.search(line)
+    ]
+    assert not found, "paths outside the repository:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "file: ../shared/seed/task-resource.md",
+        "see /work/shared/notes/x.md",
+        "shared/notes/f.md",
+        "(../notes/twilio-facts.md)",
+    ],
+)
+def test_outside_path_pattern_catches(line: str) -> None:
+    assert _OUTSIDE.search(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "url: https://www.twilio.com/docs/taskrouter/api/task#task-version",
+        "Example meta URL: `https://taskrouter.twilio.com/v1/Workspaces/WS.../Tasks?A=1`",
+    ],
+)
+def test_outside_path_pattern_spares_urls(line: str) -> None:
+    assert not _OUTSIDE.search(line)
 
 
 def test_categories_cover_required_areas(clauses: dict[str, Clause]) -> None:
@@ -142,27 +277,65 @@ def test_both_strengths_and_sources_used(clauses: dict[str, Clause]) -> None:
 # --------------------------------------------------------------------------- honest quotes
 
 
+def test_documented_only_on_twilios_words(clauses: dict[str, Clause]) -> None:
+    """SDK tests, the error dictionary, the changelog and user reports make a clause inferred."""
+    wrong = [c.id for c in clauses.values() if c.documented and c.source not in WORDS_SOURCES]
+    assert not wrong, f"documented on a source that is not Twilio's words: {wrong}"
+
+
 def test_seed_quotes_occur_in_seed(clauses: dict[str, Clause], seed_text: str) -> None:
-    """Every seed quote (documented ones above all) is a verbatim sentence of the seed."""
+    """Every documented quote citing the Task page is a verbatim sentence of the page."""
     haystack = normalise(seed_text)
-    missing = [
-        f"{c.id} ({c.strength}): {c.quote!r}"
-        for c in clauses.values()
-        if c.source == "seed" and normalise(c.quote) not in haystack
-    ]
-    documented = [c for c in clauses.values() if c.source == "seed" and c.documented]
-    assert documented, "no documented seed clauses at all"
-    assert not missing, "quotes not found in the seed:\n" + "\n".join(missing)
+    documented = [c for c in clauses.values() if _on_seed_page(c) and c.documented]
+    missing = [f"{c.id}: {c.quote!r}" for c in documented if normalise(c.quote) not in haystack]
+    assert documented, "no documented clause cites the Task page at all"
+    assert not missing, "quotes not found on the Task page:\n" + "\n".join(missing)
 
 
-def test_facts_quotes_occur_in_facts_note(clauses: dict[str, Clause], facts_text: str) -> None:
-    haystack = normalise(facts_text)
+def test_documented_oai_quotes_occur_at_their_pointer(clauses: dict[str, Clause]) -> None:
+    """A documented twilio-oai quote is verbatim at its JSON pointer, at its commit."""
+    cited = [c for c in clauses.values() if c.source == "twilio-oai" and c.documented]
     missing = [
-        f"{c.id}: {c.quote!r}"
-        for c in clauses.values()
-        if c.source == "facts" and normalise(c.quote) not in haystack
+        f"{c.id}: {c.quote!r} at {c.section}"
+        for c in cited
+        if normalise(c.quote) not in normalise(oai_text(c) or "")
     ]
-    assert not missing, "quotes not found in the facts note:\n" + "\n".join(missing)
+    assert cited
+    assert not missing, "quotes not found in the official OpenAPI:\n" + "\n".join(missing)
+
+
+def test_documented_quotes_of_other_twilio_pages(clauses: dict[str, Clause]) -> None:
+    """Other Twilio pages: the quote is one of the sentences kept verbatim in tests/data."""
+    cited = [
+        c
+        for c in clauses.values()
+        if c.source == "twilio-docs" and c.documented and not _on_seed_page(c)
+    ]
+    missing = [
+        f"{c.id}: {c.quote!r} ({c.url})"
+        for c in cited
+        if normalise(c.quote) not in {normalise(q) for q in doc_quotes(c.url)}
+    ]
+    assert cited
+    assert not missing, "quotes not kept for their page:\n" + "\n".join(missing)
+
+
+def test_inferred_quotes_have_a_source(
+    clauses: dict[str, Clause], seed_text: str, facts_text: str
+) -> None:
+    """An inferred quote is Twilio's words (Task page, OpenAPI, a kept sentence) or the facts
+    note's summary of the public source its URL names."""
+    homes = [normalise(seed_text), normalise(facts_text)]
+    missing = []
+    for c in clauses.values():
+        if c.documented:
+            continue
+        quote = normalise(c.quote)
+        own = normalise(oai_text(c) or "") if c.source == "twilio-oai" else ""
+        kept = {normalise(q) for q in doc_quotes(c.url)}
+        if not (quote in kept or (own and quote in own) or any(quote in h for h in homes)):
+            missing.append(f"{c.id}: {c.quote!r}")
+    assert not missing, "inferred quotes with no source:\n" + "\n".join(missing)
 
 
 def test_seed_sections_are_seed_headings(clauses: dict[str, Clause], seed_text: str) -> None:
@@ -170,9 +343,14 @@ def test_seed_sections_are_seed_headings(clauses: dict[str, Clause], seed_text: 
     wrong = [
         f"{c.id}: {c.section!r}"
         for c in clauses.values()
-        if c.source == "seed" and not set(c.section.split(" / ")) <= headings
+        if _on_seed_page(c) and not set(c.section.split(" / ")) <= headings
     ]
-    assert not wrong, "sections that are not seed headings:\n" + "\n".join(wrong)
+    assert not wrong, "sections that are not Task page headings:\n" + "\n".join(wrong)
+
+
+def test_documented_quote_check_can_fail(clauses: dict[str, Clause]) -> None:
+    clause = next(c for c in clauses.values() if c.source == "twilio-oai" and c.documented)
+    assert normalise("not Twilio's words") not in normalise(oai_text(clause) or "")
 
 
 @pytest.mark.parametrize(
@@ -199,7 +377,8 @@ def _entry(**overrides: Any) -> dict[str, Any]:
         "section": "Task Version",
         "quote": "If the ETag does not match the provided version, the operation will fail.",
         "strength": "documented",
-        "source": "seed",
+        "source": "twilio-docs",
+        "url": "https://www.twilio.com/docs/taskrouter/api/task#task-version",
         "assumption": None,
         "category": "etag",
     }
@@ -217,10 +396,17 @@ def _write(tmp_path: Path, entries: list[Any], version: Any = 1) -> Path:
 
 
 def test_minimal_valid_file(tmp_path: Path) -> None:
-    inferred = _entry(id="task.x.y", strength="inferred", assumption="because", source="facts")
+    inferred = _entry(
+        id="task.x.y",
+        strength="inferred",
+        assumption="because",
+        source="twilio-sdk",
+        url="https://github.com/twilio/twilio-python/blob/main/twilio/base/page.py",
+    )
     loaded = load_clauses(_write(tmp_path, [_entry(), inferred]))
     assert list(loaded) == ["task.etag.if-match-mismatch", "task.x.y"]
     assert loaded["task.x.y"].assumption == "because"
+    assert loaded["task.x.y"].url.endswith("/page.py")
     assert loaded["task.etag.if-match-mismatch"].documented
 
 
@@ -239,6 +425,22 @@ def _without(field: str) -> dict[str, Any]:
         pytest.param([_entry(strength="maybe")], "strength", id="bad-strength"),
         pytest.param([_entry(category="errors")], "category", id="bad-category"),
         pytest.param([_entry(source="blog")], "source", id="bad-source"),
+        pytest.param([_entry(source="seed")], "source", id="old-source-seed"),
+        pytest.param([_without("url")], "url", id="missing-url"),
+        pytest.param([_entry(url=None)], "url", id="null-url"),
+        pytest.param(
+            [_entry(url="../shared/seed/task-resource.md")], "url", id="url-relative-path"
+        ),
+        pytest.param([_entry(url="/work/shared/notes/f.md")], "url", id="url-absolute-path"),
+        pytest.param(
+            [_entry(url="http://www.twilio.com/docs/taskrouter/api/task")], "url", id="url-http"
+        ),
+        pytest.param([_entry(url="https://www.twilio.com/docs/../x")], "url", id="url-dot-dot"),
+        pytest.param(
+            [_entry(source="twilio-oai", url="https://www.twilio.com/docs/taskrouter/api/task")],
+            "url",
+            id="url-not-where-source-lives",
+        ),
         pytest.param([_entry(), _entry(quote="other")], "id", id="duplicate-id"),
         pytest.param([_entry(strength="inferred")], "assumption", id="inferred-no-assumption"),
         pytest.param(

@@ -248,8 +248,12 @@ def test_info_servers_and_version(spec: dict[str, Any]) -> None:
     assert "conformance capture" in info["description"].lower()
     assert "Task resource" in info["description"]
     source = info["x-source"]
-    assert source["seed"]["file"].endswith("shared/seed/task-resource.md")
-    assert source["facts"]["file"].endswith("shared/notes/twilio-facts.md")
+    assert source["docs"]["url"] == "https://www.twilio.com/docs/taskrouter/api/task"
+    official = source["official-spec"]
+    assert re.fullmatch(r"[0-9a-f]{40}", official["commit"])
+    assert official["url"] == (
+        f"{official['repository']}/blob/{official['commit']}/{official['path']}"
+    )
     assert spec["servers"] == [{"url": "https://taskrouter.twilio.com"}]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}\.\d+", spec["x-trc-spec-version"])
 
@@ -402,6 +406,7 @@ def test_prose_numeric_constraints(spec: dict[str, Any]) -> None:
     for attributes in (create["Attributes"], update["Attributes"]):
         assert attributes["maxLength"] == 4096
         assert attributes["x-trc-strength"] == "inferred"
+        assert attributes["x-trc-assumption"].strip()
 
 
 def test_prose_numbers_agree_with_seed(spec: dict[str, Any], seed: Seed) -> None:
@@ -615,19 +620,28 @@ def test_links_carry_sid_and_etag(
                 assert params["header.If-Match"] == "$response.header.ETag"
 
 
-def test_task_schema_requires_all_24_properties(spec: dict[str, Any]) -> None:
+#: Documented properties absent from the newest SDK mocks (tests/spec/test_documented_bodies.py).
+NOT_IN_NEWEST_SDK_MOCKS = {"virtual_start_time", "ignore_capacity", "routing_target"}
+
+
+def test_task_schema_requires_21_properties_all_inferred(spec: dict[str, Any]) -> None:
     task = spec["components"]["schemas"]["Task"]
     assert len(task["properties"]) == 24
-    assert sorted(task["required"]) == sorted(task["properties"])
+    assert set(task["required"]) == set(task["properties"]) - NOT_IN_NEWEST_SDK_MOCKS
+    assert len(task["required"]) == 21
+    # Twilio requires nothing in words: every required key is an inferred rule.
+    assert task["x-trc-inferred-required"] == task["required"]
     assert "required" in task["x-trc-note"] and "official" in task["x-trc-note"]
     links = task["properties"]["links"]
     assert (
         set(links["properties"])
         == set(links["required"])
+        == set(links["x-trc-inferred-required"])
         == {"task_queue", "workflow", "workspace", "reservations"}
     )
     for member in links["properties"].values():
         assert (member["type"], member["format"]) == ("string", "uri")
+        assert member["x-trc-strength"] == "inferred" and member["x-trc-assumption"]
     assert set(resolve(spec, task["properties"]["assignment_status"])["enum"]) == TASK_STATUSES
 
 
@@ -649,6 +663,8 @@ def test_task_list_envelope(spec: dict[str, Any]) -> None:
         "url",
     }
     assert set(meta["properties"]) == set(meta["required"]) == expected
+    assert set(task_list["x-trc-inferred-required"]) == {"tasks", "meta"}
+    assert set(meta["x-trc-inferred-required"]) == expected
     nullable = {name for name, prop in meta["properties"].items() if prop.get("nullable")}
     assert nullable == {"next_page_url", "previous_page_url"}
 

@@ -15,9 +15,9 @@ inline, turning the text straight into nested closures; evaluation rules live in
 
 Sources: DOC-EXPR = https://www.twilio.com/docs/taskrouter/expression-syntax and the
 EvaluateTaskAttributes operator list of https://www.twilio.com/docs/taskrouter/api/task
-(see /work/shared/notes/twilio-facts.md §4). Each rule below is marked **documented** (stated
-by those pages) or **inferred** (our choice where Twilio says nothing; revisit once recorded
-against the real service).
+(the clauses ``task.expr.*`` of spec/clauses.yaml quote them). Each rule below is marked
+**documented** (stated by those pages) or **inferred** (our choice where Twilio says nothing;
+revisit once recorded against the real service).
 
 Syntax
 ------
