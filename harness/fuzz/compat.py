@@ -88,6 +88,7 @@ __all__ = [
     "is_skip",
     "is_supported",
     "link_rule_names",
+    "omits_required_header",
     "openapi_check",
     "record_response",
     "register_schema_hook",
@@ -173,6 +174,22 @@ def is_positive(case: Any) -> bool:
     without metadata count as positive)."""
     meta = case.meta
     return meta is None or bool(meta.generation.mode.is_positive)
+
+
+def omits_required_header(case: Any) -> bool:
+    """True for a coverage-phase case that leaves out a required header (the only cases
+    ``missing_required_header`` looks at)."""
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
+
+    meta = case.meta
+    data = meta.phase.data if meta is not None else None
+    return (
+        isinstance(data, CoveragePhaseData)
+        and bool(data.parameter)
+        and data.parameter_location == ParameterLocation.HEADER
+        and data.scenario == CoverageScenario.MISSING_PARAMETER
+    )
 
 
 def explicit_test(

@@ -94,6 +94,9 @@ class FuzzOptions:
     spec_path: Path = DEFAULT_SPEC
     #: Called with a short text after each phase of each operation (live progress).
     progress: Callable[[str], None] | None = None
+    #: Feature names (harness.targets.features) the target lacks: generated requests that use
+    #: one are not sent; they become one ``unsupported`` record per operation and feature.
+    unsupported: frozenset[str] = frozenset()
 
     def validate(self) -> None:
         if (self.app is None) == (self.base_url is None):
@@ -215,6 +218,7 @@ def options_for_target(target: ReadyTarget, **kwargs: Any) -> FuzzOptions:
         "account_sid": target.credentials.account_sid,
         "auth_token": target.credentials.auth_token,
         "request_timeout_s": float(target.profile.timeout_seconds),
+        "unsupported": frozenset(target.profile.unsupported),
         **workspace_fields_from_profile(target.profile.data),
     }
     fields.update(kwargs)

@@ -4,8 +4,12 @@ Record ids:
 
 - ``fuzz.<operationId>.<check>``: the first distinct failure of that check on that operation
   (status ``fail``), or, when the check never failed there, a summary with status ``pass``
-  saying on how many responses it held. Every (operation, check) pair that ran has a record,
-  so a report can show fuzz coverage per operation and a JUnit file gets one test per pair.
+  saying on how many responses it held, or ``not-applicable`` when it never could observe its
+  behaviour there (verdicts.py: ``use_after_free`` on a create). Every (operation, check) pair
+  that ran has a record, so a report can show fuzz coverage per operation and a JUnit file gets
+  one test per pair.
+- ``fuzz.<operationId>.unsupported.<feature>``: status ``unsupported``: generated requests that
+  used a feature the target profile declares unsupported, left unsent (verdicts.py).
 - ``fuzz.<operationId>.<check>.<n>`` (n = 2, 3, ...): further distinct failures of the same
   check on the same operation, in the order they were first seen.
 - ``fuzz.<operationId>.transport`` / ``fuzz.<operationId>.<phase>.error``: status ``error``
@@ -26,9 +30,22 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from harness.fuzz.catalogue import (
+    CHECK_CLAUSE_STRENGTH,
+    CHECK_CLAUSES,
+    CHECK_SCOPE,
+    CHECK_STRENGTH,
+)
 from harness.fuzz.compat import failure_key
+from harness.fuzz.verdicts import (
+    UnsupportedTally,
+    cause_of,
+    observed,
+    unsupported_record,
+    wrong_status_text,
+)
 from harness.results.curl import curl_command
 from harness.results.model import (
     CaseRecord,
@@ -44,67 +61,6 @@ from harness.results.redact import Redactor
 MAX_BODY_CHARS = 4_000
 #: Where an in-process run's requests would go on a real socket (``trc serve``'s default).
 IN_PROCESS_BASE_URL = "http://127.0.0.1:8080"
-
-#: Clause ids (spec/clauses.yaml) a check's expectation rests on.
-CHECK_CLAUSES: dict[str, tuple[str, ...]] = {
-    "response_headers_conformance": ("task.etag.on-post-and-get",),
-    "ignored_auth": ("task.auth.basic", "task.auth.unauthorized"),
-    "ensure_resource_availability": ("task.fetch.ok",),
-    "use_after_free": ("task.delete.removes-task", "task.errors.not-found"),
-    "negative_data_rejection": ("task.errors.bad-request",),
-    "invalid_attributes_rejection": (
-        "task.validation.attributes-json",
-        "task.limits.attributes-length",
-    ),
-    "unsupported_method": ("task.errors.method-not-allowed",),
-    "status_code_conformance": ("task.errors.body-shape",),
-}
-#: How sure the expectation is (``documented`` or ``inferred``), as in spec/clauses.yaml.
-#: Checks that rest on the spec's own additions (error responses, the required list on Task,
-#: validity of generated data) are ``inferred``; a 5xx or an ignored credential is a defect
-#: whatever the docs say.
-CHECK_STRENGTH: dict[str, str] = {
-    "not_a_server_error": "documented",
-    "content_type_conformance": "documented",
-    "response_headers_conformance": "documented",
-    "ignored_auth": "documented",
-    "ensure_resource_availability": "documented",
-    "use_after_free": "documented",
-}
-CHECK_CLAUSE_STRENGTH: dict[str, str] = {
-    "task.etag.on-post-and-get": "documented",
-    "task.auth.basic": "documented",
-    "task.auth.unauthorized": "documented",
-    "task.fetch.ok": "documented",
-    "task.delete.removes-task": "documented",
-    "task.errors.not-found": "documented",
-    "task.errors.bad-request": "inferred",
-    "task.validation.attributes-json": "inferred",
-    "task.limits.attributes-length": "documented",
-    "task.errors.method-not-allowed": "documented",
-    "task.errors.body-shape": "documented",
-}
-
-
-#: When a check can fire at all: a pass record says so, so that "held on N responses" is
-#: not read as more than it is.
-CHECK_SCOPE: dict[str, str] = {
-    "use_after_free": "fires only on a successful read of a task deleted earlier in the same "
-    "stateful scenario",
-    "ensure_resource_availability": "fires only on a 404 for a task created earlier in the "
-    "same stateful scenario",
-    "missing_required_header": "coverage-phase cases that omit a required header only",
-    "unsupported_method": "coverage-phase requests with undeclared methods only",
-    "allow_header_conformance": "OPTIONS responses only",
-    "object_level_authorization": "needs several identities; the run has one, so it cannot fire",
-    "ignored_auth": "successful responses only, re-sent without and with wrong credentials "
-    "(at most 3 confirmations per operation)",
-    "negative_data_rejection": "negative cases only",
-    "positive_data_acceptance": "positive cases only",
-    "invalid_attributes_rejection": "CreateTask/UpdateTask requests whose Attributes are not "
-    "a JSON object only",
-}
-
 
 _SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -175,6 +131,8 @@ class Finding:
     #: The case that produced ``steps`` (stateless only; for minimization), not serialized.
     case: Any = None
     stateful: bool = False
+    #: The root-cause signature shared with the other phases (verdicts.cause_of).
+    cause: str | None = None
 
 
 @dataclass
@@ -190,6 +148,8 @@ class Collector:
     findings: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     tally: dict[tuple[str, str], CheckTally] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    #: Requests left unsent because they use an unsupported feature, by (operation, feature).
+    unsupported: dict[tuple[str, str], UnsupportedTally] = field(default_factory=dict)
 
     # -- observing ----------------------------------------------------------------------------
     def observe(
@@ -205,10 +165,15 @@ class Collector:
     ) -> list[tuple[str, str]]:
         """Record one validated response; returns the (check, signature) pairs that failed."""
         failed: list[tuple[str, str]] = []
+        definition = case.operation.definition.raw
         for result in results:
             tally = self.tally.setdefault((operation, result.name), CheckTally())
-            tally.runs += 1
-            if result.failure is None:
+            failure = result.failure
+            if observed(
+                result.name, case=case, response=response, history=history, failed=bool(failure)
+            ):
+                tally.runs += 1
+            if failure is None:
                 continue
             tally.failures += 1
             signature = failure_signature(result.failure, response)
@@ -225,23 +190,52 @@ class Collector:
                 count = existing.count
             else:
                 count = 1
+            status = response.status_code
+            title = str(failure.title)
+            text = str(failure.message or "")
+            expected = _expected(failure)
+            wrong = wrong_status_text(result.name, definition, status, expected)
+            if wrong is not None:
+                # The target rejected the request, with another status than the one due:
+                # say so, not "accepted" (the first line of schemathesis' message).
+                if title.endswith("accepted"):
+                    title = title.removesuffix("accepted") + wrong
+                    text = text.partition("\n")[2] if "\n" in text else ""
+                else:
+                    text = f"{wrong}; {text}"
             self.findings[key] = Finding(
                 operation=operation,
                 check=result.name,
                 signature=signature,
-                title=self.redactor.text(str(result.failure.title)),
-                message=self.redactor.text(str(result.failure.message or "")),
+                title=self.redactor.text(title),
+                message=self.redactor.text(text),
                 phase=phase,
                 mode=mode,
                 steps=steps,
                 size=size,
-                expected=_expected(result.failure),
+                expected=expected,
                 actual=response.status_code,
                 count=count,
                 case=None if history else case,
                 stateful=bool(history) or phase == "stateful",
+                cause=cause_of(result.name, operation, definition, status, expected),
             )
         return failed
+
+    def left_out(self, operation: str, feature: str, case: Any) -> None:
+        """A generated request not sent: it uses ``feature``, which the target lacks."""
+        tally = self.unsupported.get((operation, feature))
+        if tally is None:
+            query = urlencode(dict(case.query or {}), doseq=True)
+            body = urlencode(case.body, doseq=True) if isinstance(case.body, dict) else None
+            request = RecordedRequest(
+                method=str(case.method),
+                url=self.redactor.text(case.formatted_path + (f"?{query}" if query else "")),
+                headers={},
+                body=self.redactor.text(body) if body else None,
+            )
+            tally = self.unsupported[(operation, feature)] = UnsupportedTally(request)
+        tally.count += 1
 
     def error(self, key: str, message: str) -> None:
         messages = self.errors.setdefault(key, [])
@@ -297,11 +291,18 @@ class Collector:
             findings = by_check.get((operation, check), [])
             tally = self.tally.get((operation, check), CheckTally())
             if not findings:
-                out.append(self._pass_record(operation, check, tally))
+                if tally.runs:
+                    out.append(self._pass_record(operation, check, tally))
+                else:
+                    out.append(self._not_applicable_record(operation, check))
                 continue
             for n, finding in enumerate(findings, start=1):
                 suffix = "" if n == 1 else f".{n}"
                 out.append(self._fail_record(finding, f"fuzz.{operation}.{check}{suffix}"))
+        for (operation, feature), left in sorted(
+            self.unsupported.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])
+        ):
+            out.append(unsupported_record(operation, feature, left))
         for key, messages in self.errors.items():
             operation, _, kind = key.partition(".")
             out.append(
@@ -334,6 +335,22 @@ class Collector:
             note=f"{tally.runs} response(s) checked"
             + (f"; {CHECK_SCOPE[check]}" if check in CHECK_SCOPE else ""),
             exchange_count=tally.runs,
+        )
+
+    def _not_applicable_record(self, operation: str, check: str) -> CaseRecord:
+        clauses = _clauses(check)
+        scope = CHECK_SCOPE.get(check, "no response of the run could show this behaviour")
+        return CaseRecord(
+            id=f"fuzz.{operation}.{check}",
+            title=f"{operation}: {check} could not observe its behaviour",
+            category="fuzz",
+            phase="fuzz",
+            status=Status.NOT_APPLICABLE,
+            clauses=clauses,
+            strength=_strength(check, clauses),
+            tags=["fuzz"],
+            source="schemathesis",
+            reason=f"not applicable to {operation}: {scope}",
         )
 
     def _fail_record(self, finding: Finding, record_id: str) -> CaseRecord:
@@ -378,6 +395,7 @@ class Collector:
             exchanges=exchanges,
             exchange_count=len(exchanges),
             curl=curl,
+            cause=finding.cause,
         )
 
 

@@ -98,6 +98,12 @@ def _notes(session: FuzzSession) -> list[str]:
         )
     if session.time_exhausted:
         notes.append("the time budget ran out before every phase finished")
+    if session.unsent:
+        lacking = ", ".join(sorted(session.options.unsupported))
+        notes.append(
+            f"{session.unsent} generated request(s) were not sent: they use a feature the "
+            f"target profile declares unsupported ({lacking})"
+        )
     return notes
 
 
@@ -125,6 +131,9 @@ def _probe(session: FuzzSession) -> None:
 
 def _run_phases(session: FuzzSession) -> None:
     phases = session.options.phases
+    stateless = [p for p in ("examples", "coverage", "fuzzing") if p in phases]
+    operations = [o for o in OPERATIONS if o in session.operations]
+    session.steps_planned = len(stateless) * len(operations) + ("stateful" in phases)
     for phase in ("examples", "coverage", "fuzzing"):
         if phase not in phases:
             continue
@@ -156,9 +165,11 @@ def _progress(session: FuzzSession, phase: str, operation_id: str | None) -> Non
     progress = session.options.progress
     if progress is None:
         return
+    session.steps_done += 1
+    step = f"step {session.steps_done}/{session.steps_planned}"
     if operation_id is None:
         count = sum(n for (p, _, _), n in session.cases.items() if p == phase)
-        progress(f"{phase:<9} {'(links)':<11} {count} case(s)")
+        progress(f"{step} {phase:<9} {'(links)':<11} {count} case(s)")
     else:
         count = sum(n for (p, o, _), n in session.cases.items() if p == phase and o == operation_id)
-        progress(f"{phase:<9} {operation_id:<11} {count} case(s)")
+        progress(f"{step} {phase:<9} {operation_id:<11} {count} case(s)")

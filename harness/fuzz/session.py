@@ -23,6 +23,7 @@ from harness.fuzz.options import OPERATIONS, FuzzOptions
 from harness.fuzz.records import Collector
 from harness.fuzz.steering import LONG_TTL, Steering, TargetData, case_digest
 from harness.fuzz.tracking import CreationTracker, CreationWatcher
+from harness.fuzz.verdicts import unsupported_features
 from harness.results.redact import Redactor
 
 IN_PROCESS_BASE_URL = "http://testserver"
@@ -60,6 +61,9 @@ class FuzzSession:
             self.started + budget * STATELESS_SHARE if budget and stateful else self.deadline
         )
         self.phase_deadline = self.stateless_deadline
+        #: progress: the (phase, operation) steps planned and done (runner._progress)
+        self.steps_planned = 0
+        self.steps_done = 0
         self.in_process = options.app is not None
         self.base_url = (
             IN_PROCESS_BASE_URL if self.in_process else str(options.base_url).rstrip("/")
@@ -113,6 +117,8 @@ class FuzzSession:
         self.warnings: list[str] = []
         self.time_exhausted = False
         self.flaky_suites = 0
+        #: Generated requests not sent because they use an unsupported feature.
+        self.unsent = 0
         self._results: list[Any] = []
         self._transport_errors = 0
         compat.register_schema_hook(self.schema, "after_validate", self._after_validate)
@@ -221,10 +227,17 @@ class FuzzSession:
             case, stateful=stateful, positive=positive, long_lived=phase == "stateful"
         )
         mode = "positive" if positive and not steered.invalid_attributes else "negative"
-        self.cases[(phase, operation_id, mode)] += 1
         self.digests.append(
             f"{phase}|{operation_id}|{mode}|{case.method}|{case_digest(case, self._placeholder)}"
         )
+        lacking = unsupported_features(case, self.options.unsupported)
+        if lacking:
+            # The target declared it cannot serve this request: not sent, not judged.
+            for feature in lacking:
+                self.collector.left_out(operation_id, feature, case)
+            self.unsent += 1
+            return None
+        self.cases[(phase, operation_id, mode)] += 1
         try:
             response = case.call(**self.call_kwargs)
         except requests.RequestException as exc:

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from harness.jsonpath import MISSING, parse_path
+from harness.targets.features import FEATURE_NAMES, Feature
 from harness.targets.profile_schema import DEFAULTS, PROFILE_SCHEMA, QUEUE_ROLES
 from harness.yamlsrc import SourceError, line_of, load_file, plain
 
@@ -37,6 +38,7 @@ class ProfileValueMissing(KeyError):
 class TargetProfile:
     data: dict[str, Any]
     source: str = "embedded"
+    #: Feature names (``harness.targets.features.Feature`` values), validated on load.
     unsupported: frozenset[str] = field(default=frozenset())
 
     @classmethod
@@ -48,6 +50,10 @@ class TargetProfile:
         _check_windows(data, source, None)
         full = _with_defaults(data)
         return cls(full, source, frozenset(full["unsupported"]))
+
+    def lacks(self, feature: Feature | str) -> bool:
+        """True when the profile declares ``feature`` unsupported."""
+        return str(feature) in self.unsupported
 
     def lookup(self, key: str) -> Any:
         """A value by path, e.g. ``workspaces.single.queues.sales.sid`` (no ``profile.``)."""
@@ -170,6 +176,9 @@ def _describe(error: Any) -> tuple[list[Any], str]:
     """The path and message of a schema error; an unknown key is named by its own path."""
     path = list(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "enum" and path[:1] == ["unsupported"]:
+        # One vocabulary (harness.targets.features): a typo would silently disable nothing.
+        return path, f"unknown feature {error.instance!r} (valid: {', '.join(FEATURE_NAMES)})"
     if (
         error.validator == "additionalProperties"
         and schema.get("additionalProperties") is False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.targets.features import FEATURE_NAMES
+
 _SID = {
     "WS": r"^WS[0-9a-fA-F]{32}$",
     "WW": r"^WW[0-9a-fA-F]{32}$",
@@ -100,7 +102,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
             },
         },
         "in_flight_limit": {"type": "integer", "minimum": 1},
-        "unsupported": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "unsupported": {"type": "array", "items": {"enum": list(FEATURE_NAMES)}},
         "foreign": {
             "type": "object",
             "additionalProperties": False,
