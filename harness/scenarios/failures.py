@@ -8,9 +8,11 @@ from harness.results.model import Failure
 class StepFailed(Exception):
     """The target broke an expectation."""
 
-    def __init__(self, failure: Failure) -> None:
+    def __init__(self, failure: Failure, cause: str | None = None) -> None:
         super().__init__(failure.message)
         self.failure = failure
+        #: the root-cause signature, when the engine knows it (``CaseRecord.cause``)
+        self.cause = cause
 
 
 class ScenarioError(Exception):
@@ -23,5 +25,15 @@ def off_spec_failure(step: str, problems: list[str]) -> Failure:
         "spec",
         expected="a response matching spec/taskrouter-tasks.yaml",
         actual=problems,
-        message="off-spec response: " + "; ".join(problems),
+        message="off-spec response (documented schema rule): " + "; ".join(problems),
     )
+
+
+#: the stable prefix of the warning an inferred schema difference leaves on a case record
+INFERRED_SCHEMA_PREFIX = "schema (inferred): "
+
+
+def inferred_schema_warning(message: str, rule: str, assumption: str | None) -> str:
+    """``schema (inferred): <problem> [rule <pointer>] [assumption: <text>]``."""
+    text = f"{INFERRED_SCHEMA_PREFIX}{message} [rule {rule}]"
+    return text + (f" [assumption: {assumption}]" if assumption else "")

@@ -31,6 +31,7 @@ from harness.scenarios.model import (
     Step,
 )
 from harness.scenarios.schema import scenario_validator
+from harness.targets.features import FEATURE_NAMES, unknown_features
 from harness.yamlsrc import SourceError, line_of, load_file, schema_problem
 
 #: Variables every case has; ``profile.*`` and ``workspace.*`` reach into the target profile.
@@ -184,6 +185,12 @@ class _Builder:
                 raise self.fail(
                     doc["clauses"], index, f"clauses[{index}]",
                     f"unknown clause id {clause_id!r} (not in spec/clauses.yaml)",
+                )  # fmt: skip
+        for index, name in enumerate(doc.get("requires", ())):
+            if unknown_features([name]):
+                raise self.fail(
+                    doc["requires"], index, f"requires[{index}]",
+                    f"unknown feature {name!r} (valid: {', '.join(FEATURE_NAMES)})",
                 )  # fmt: skip
         category = doc.get("category", folder_category)
         if category is None:

@@ -6,13 +6,12 @@ steps still run, and every task the case created is deleted before the record is
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -21,7 +20,20 @@ from harness.results.curl import curl_command
 from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
 from harness.results.redact import Redactor
 from harness.scenarios import step_kinds
-from harness.scenarios.failures import ScenarioError, StepFailed, off_spec_failure
+from harness.scenarios.failures import (
+    ScenarioError,
+    StepFailed,
+    inferred_schema_warning,
+    off_spec_failure,
+)
+from harness.scenarios.headers import check_header
+from harness.scenarios.identity import (
+    SIDS_REUSED_REASON,
+    StateCause,
+    StateWatch,
+    depends_on_identity,
+    watch_response,
+)
 from harness.scenarios.interpolate import (
     InterpolationError,
     evaluate_expression,
@@ -29,9 +41,8 @@ from harness.scenarios.interpolate import (
     render,
     resolve_in,
     split_name,
-    to_text,
 )
-from harness.scenarios.matchers import MatchContext, Mismatch, match_path
+from harness.scenarios.matchers import MatchContext, match_path
 from harness.scenarios.model import Expectations, RequestSpec, Scenario, Step
 from harness.scenarios.relations import Subject, evaluate
 from harness.speccheck.openapi import SpecChecker
@@ -59,6 +70,8 @@ class RunServices:
     #: called with every exchange a case makes, as recorded (replay's recorder names steps
     #: with it); the public hook for watching the wire without subclassing the engine
     on_exchange: Callable[[Exchange], None] | None = None
+    #: the run-wide identity watch: the SIDs creates returned, whether SIDs are reused
+    state: StateWatch = field(default_factory=StateWatch)
 
 
 @dataclass
@@ -78,7 +91,13 @@ class CaseRun:
     exchanges: list[Exchange] = field(default_factory=list)
     exchange_count: int = 0
     _auth_of_last: str = "default"
+    #: the literal headers each step wrote (rendered), for the curl reproducer
+    _headers_of_step: dict[str, dict[str, str]] = field(default_factory=dict)
     _workspace: dict[str, Any] = field(default_factory=dict)
+    #: SIDs this case's creates returned, in order
+    own_sids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _identity: bool | None = None
 
     # -- entry point ------------------------------------------------------------------------
     def execute(self) -> CaseRecord:
@@ -103,11 +122,19 @@ class CaseRun:
             record.status = Status.UNSUPPORTED
             record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
             return record
+        if self.services.state.sids_reused and self.depends_on_identity:
+            record.status = Status.SKIPPED
+            record.cause = str(StateCause.SIDS_REUSED)
+            record.reason = (
+                f"could not run: {SIDS_REUSED_REASON} (an earlier create of this run returned "
+                f"{self.services.state.sids_reused} again), and this case depends on the "
+                "identity of the tasks it creates"
+            )
+            return record
         try:
             self._workspace = self.services.profile.workspace(scenario.workspace)
         except ProfileValueMissing as exc:
-            record.status = Status.SKIPPED
-            record.reason = str(exc)
+            _not_configured(record, exc)
             return record
         current = "(start)"
         try:
@@ -117,9 +144,9 @@ class CaseRun:
         except StepFailed as exc:
             record.status = Status.FAIL
             record.failure = exc.failure
+            record.cause = exc.cause
         except ProfileValueMissing as exc:
-            record.status = Status.SKIPPED
-            record.reason = f"step {current!r}: {exc}"
+            _not_configured(record, exc, current)
         except (ScenarioError, RefusedRequest, InterpolationError, ForeignHostError) as exc:
             record.status = Status.ERROR
             record.failure = Failure(current, "harness", message=str(exc))
@@ -129,14 +156,26 @@ class CaseRun:
             record.failure = Failure(current, "harness", message=f"internal error: {detail}")
         self._run_finally(record)
         self._cleanup(record)
+        record.warnings[:0] = self.warnings
         record.duration_s = round(self.services.monotonic() - started, 3)
         record.exchange_count = self.exchange_count
         if record.status is not Status.PASS:
             record.exchanges = self.exchanges[-MAX_KEPT_EXCHANGES:]
             failing = self._failing_exchange(record)
             if failing is not None:
-                record.curl = curl_command(failing.request, self._auth_of_last)
+                record.curl = curl_command(
+                    failing.request,
+                    self._auth_of_last,
+                    headers=self._headers_of_step.get(failing.step),
+                    secrets=self.services.redactor.secrets,
+                )
         return record
+
+    @property
+    def depends_on_identity(self) -> bool:
+        if self._identity is None:
+            self._identity = depends_on_identity(self.scenario)
+        return self._identity
 
     def _failing_exchange(self, record: CaseRecord) -> Exchange | None:
         if record.failure is None:
@@ -253,15 +292,12 @@ class CaseRun:
         form = services.guard.prepare_form(spec.method, path, form, self.case_tag, spec.tag)
         services.guard.check(spec.method, path, step.foreign_ok)
         body = self.render(spec.body, extra) if spec.body is not None else None
+        headers = self._pairs(spec.headers, extra)
         request = services.client.build(
-            spec.method,
-            url,
-            form=form,
-            body=body,
-            headers=self._pairs(spec.headers, extra),
-            auth=spec.auth,
+            spec.method, url, form=form, body=body, headers=headers, auth=spec.auth
         )
         self._auth_of_last = spec.auth
+        self._headers_of_step[step.name] = {str(k): str(v) for k, v in headers}
         started = services.monotonic()
         try:
             response = services.client.send(request)
@@ -280,6 +316,8 @@ class CaseRun:
         self._keep(record_exchange(step.name, request, response, services.redactor, elapsed))
         document = parse_body(response)
         services.guard.observe(spec.method, path, response.status_code, document, self.case_tag)
+        sent = parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True)
+        watch_response(self, step.name, spec.method, path, sent, response.status_code, document)
         return _Response(response, document, spec.method, str(request.url))
 
     def _pairs(
@@ -312,7 +350,9 @@ class CaseRun:
         if off_spec:
             return off_spec_failure(step, off_spec)
         for header in expect.headers:
-            problem = self._check_header(header.name, header.rule, header.value, response.headers)
+            problem = check_header(
+                header.name, header.rule, self.render(header.value), response.headers
+            )
             if problem:
                 return Failure(
                     step,
@@ -324,47 +364,24 @@ class CaseRun:
         return self._check_document(step, expect, result.document, response.headers, "json")
 
     def _spec_problems(self, result: _Response) -> list[str]:
+        """The documented schema problems of the response (they stop the case); inferred ones
+        are kept as warnings (``schema (inferred): ...``) and the case goes on."""
         if self.services.spec is None:
             return []
         response = result.response
-        return self.services.spec.check(
+        problems = self.services.spec.check_problems(
             result.method,
             result.url,
             response.status_code,
             dict(response.headers),
             response.content,
         )
-
-    def _check_header(
-        self, name: str, rule: str, value: Any, headers: httpx.Headers
-    ) -> Mismatch | None:
-        actual = headers.get(name)
-        if rule == "present":
-            return (
-                None
-                if actual is not None
-                else Mismatch("<present>", None, f"expected a {name} header")
-            )
-        if rule == "absent":
-            return (
-                None
-                if actual is None
-                else Mismatch("<absent>", actual, f"expected no {name} header, got {actual!r}")
-            )
-        expected = self.render(value)
-        if actual is None:
-            return Mismatch(expected, None, f"expected a {name} header")
-        if rule == "equals":
-            if actual == to_text(expected):
-                return None
-            return Mismatch(
-                expected, actual, f"expected {name}: {to_text(expected)!r}, got {actual!r}"
-            )
-        if re.search(str(expected), actual):
-            return None
-        return Mismatch(
-            {"matches": expected}, actual, f"expected {name} matching /{expected}/, got {actual!r}"
-        )
+        for problem in problems:
+            if problem.inferred:
+                text = inferred_schema_warning(problem.message, problem.rule, problem.assumption)
+                if text not in self.warnings:
+                    self.warnings.append(text)
+        return [p.message for p in problems if not p.inferred]
 
     def _check_document(
         self, step: str, expect: Expectations, document: Any, headers: Mapping[str, str], label: str
@@ -437,6 +454,15 @@ class CaseRun:
                         )
                     )
             self.vars[save.name] = value
+
+
+def _not_configured(record: CaseRecord, exc: ProfileValueMissing, step: str | None = None) -> None:
+    record.status = Status.NOT_CONFIGURED
+    where = f"step {step!r}: " if step else ""
+    record.reason = (
+        f"{where}not configured: the target profile has no `{exc.key}`; add `{exc.key}` to the "
+        "target profile (see docs/target-profile.example.yaml)"
+    )
 
 
 def _error_hint(document: Any) -> str:

@@ -2,8 +2,14 @@
 
 The operation is found by method and path template; the body is validated against the schema
 declared for the status (``$ref``s resolved, ``nullable`` turned into JSON Schema), and
-headers declared ``required: true`` (the ETag) must be present. Problems come back as
-sentences; a scenario with any of them fails as "off-spec response".
+headers declared ``required: true`` (the ETag) must be present.
+
+``check_problems`` returns each problem as a ``SpecProblem``: the sentence, the rule it broke
+(a JSON pointer into the document plus the keyword) and that rule's ``Strength``. A rule is
+``inferred`` when the schema path of the error passes through or ends at a schema object
+carrying ``x-trc-strength: inferred`` (its ``x-trc-assumption`` says why), or when it is a
+``required`` error for a key listed in the object's ``x-trc-inferred-required``; everything
+else is ``documented``. ``check`` returns the sentences only.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ import yaml
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+
+from harness.results.vocab import Strength
+from harness.speccheck.strength import SpecProblem, error_strength, marked_inferred
 
 SPEC_URI = "urn:trc:spec"
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -54,7 +63,8 @@ def convert_nullable(node: Any) -> Any:
     if out.get("nullable") is True:
         out.pop("nullable")
         if "$ref" in out or any(k in out for k in ("allOf", "anyOf", "oneOf")):
-            return {"anyOf": [out, {"type": "null"}]}
+            marks = {k: v for k, v in out.items() if k.startswith("x-trc-")}
+            return {**marks, "anyOf": [out, {"type": "null"}]}
         if "type" in out:
             types = out["type"] if isinstance(out["type"], list) else [out["type"]]
             out["type"] = [*types, "null"] if "null" not in types else types
@@ -143,6 +153,12 @@ class SpecChecker:
         self, method: str, url: str, status: int, headers: dict[str, str], body: bytes | str
     ) -> list[str]:
         """Problems with this response (empty: on spec, or no operation to judge by)."""
+        return [p.message for p in self.check_problems(method, url, status, headers, body)]
+
+    def check_problems(
+        self, method: str, url: str, status: int, headers: dict[str, str], body: bytes | str
+    ) -> list[SpecProblem]:
+        """Each problem with this response, with the rule it broke and that rule's strength."""
         operation = self.operation(method, urlsplit(url).path)
         if operation is None:
             return []
@@ -154,21 +170,32 @@ class SpecChecker:
         name = operation.operation_id or f"{operation.method} {operation.template}"
         if key is None:
             declared = ", ".join(sorted(str(k) for k in responses))
-            return [f"{name}: status {status} is not declared (declared: {declared})"]
+            message = f"{name}: status {status} is not declared (declared: {declared})"
+            return [SpecProblem(message, f"#{operation.pointer}/responses")]
         response = self._resolve(responses[key])
-        problems = self._check_headers(name, status, response, headers)
+        problems = self._check_headers(name, status, response, headers, operation, key)
         problems += self._check_body(name, status, operation, key, response, headers, body)
         return problems
 
     def _check_headers(
-        self, name: str, status: int, response: dict[str, Any], headers: dict[str, str]
-    ) -> list[str]:
+        self,
+        name: str,
+        status: int,
+        response: dict[str, Any],
+        headers: dict[str, str],
+        operation: Operation,
+        key: str,
+    ) -> list[SpecProblem]:
         present = {k.lower() for k in headers}
         problems = []
         for header, spec in (response.get("headers") or {}).items():
             spec = self._resolve(spec)
             if spec.get("required") and header.lower() not in present:
-                problems.append(f"{name} {status}: required header {header} is missing")
+                rule = f"#{operation.pointer}/responses/{_escape(key)}/headers/{_escape(header)}"
+                assumption = marked_inferred(spec)
+                strength = Strength.DOCUMENTED if assumption is None else Strength.INFERRED
+                message = f"{name} {status}: required header {header} is missing"
+                problems.append(SpecProblem(message, rule, strength, assumption or None))
         return problems
 
     def _check_body(
@@ -180,23 +207,27 @@ class SpecChecker:
         response: dict[str, Any],
         headers: dict[str, str],
         body: bytes | str,
-    ) -> list[str]:
+    ) -> list[SpecProblem]:
         content = response.get("content") or {}
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        where_response = f"#{operation.pointer}/responses/{_escape(key)}"
         if not content:
             if status == 204 and text.strip():
-                return [f"{name} {status}: expected no body, got {len(text)} characters"]
+                message = f"{name} {status}: expected no body, got {len(text)} characters"
+                return [SpecProblem(message, where_response)]
             return []
         media = next((m for m in content if "json" in m), None)
         if media is None:
             return []
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         if "json" not in content_type.lower():
-            return [f"{name} {status}: Content-Type is {content_type or 'missing'}, not JSON"]
+            message = f"{name} {status}: Content-Type is {content_type or 'missing'}, not JSON"
+            return [SpecProblem(message, f"{where_response}/content")]
         try:
             document = json.loads(text)
         except ValueError:
-            return [f"{name} {status}: the body is not JSON: {text[:120]!r}"]
+            message = f"{name} {status}: the body is not JSON: {text[:120]!r}"
+            return [SpecProblem(message, f"{where_response}/content")]
         if "schema" not in content[media]:
             return []
         # The schema may sit under a $ref'd response object; point at the resolved one.
@@ -208,9 +239,24 @@ class SpecChecker:
             where = "".join(
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
             )
-            problems.append(f"{name} {status}: body{where}: {_short(error.message)}")
+            strength, rule, assumption = error_strength(self.doc, pointer, error)
+            problems.append(
+                SpecProblem(
+                    f"{name} {status}: body{where}: {_short(error.message)}",
+                    rule,
+                    strength,
+                    assumption,
+                )
+            )
         if len(errors) > 5:
-            problems.append(f"... and {len(errors) - 5} more schema violations")
+            rest = errors[5:]
+            strengths = {error_strength(self.doc, pointer, e)[0] for e in rest}
+            strongest = (
+                Strength.DOCUMENTED if Strength.DOCUMENTED in strengths else Strength.INFERRED
+            )
+            problems.append(
+                SpecProblem(f"... and {len(rest)} more schema violations", pointer, strongest)
+            )
         return problems
 
     def _schema_pointer(self, operation: Operation, key: str, media: str) -> str:

@@ -158,6 +158,14 @@ ERRORS = [
         id="unknown-clause",
     ),
     pytest.param(
+        "id: demo.x\ntitle: T\nclauses: [task.a]\nrequires:\n  - ttl\n  - virtual-start-tme\n"
+        "steps: [{name: w, wait: 0}]\n",
+        6,
+        "requires[1]",
+        "unknown feature 'virtual-start-tme' (valid: ",
+        id="unknown-feature",
+    ),
+    pytest.param(
         BASE + "steps:\n  - name: s\n    request: {method: GET, path: '/v1/{missing}'}\n",
         6,
         "steps[0].request.path",

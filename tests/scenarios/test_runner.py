@@ -360,7 +360,7 @@ def test_foreign_ok_allows_unknown_sids_but_never_mutating_seen_foreign_tasks(
     assert other in fake.tasks
 
 
-def test_unsupported_and_skipped(
+def test_unsupported_and_not_configured(
     load_one: Callable[..., Scenario],
     make_engine: Callable[..., ScenarioEngine],
     profile: TargetProfile,
@@ -376,12 +376,14 @@ def test_unsupported_and_skipped(
     assert make_engine(target_profile=limited).run_case(tagged).status is Status.UNSUPPORTED
     multi = load_one(head(extra="workspace: multi\n") + "  - {name: w, wait: 0}\n")
     record = make_engine(target_profile=limited).run_case(multi)
-    assert record.status is Status.SKIPPED and "workspaces.multi" in (record.reason or "")
+    assert record.status is Status.NOT_CONFIGURED
+    assert "add `workspaces.multi` to the target profile" in (record.reason or "")
     vip = load_one(
         head() + "  - name: q\n    request: {method: GET, path: '/x/{workspace.queues.nope.sid}'}\n"
     )
     record = make_engine().run_case(vip)
-    assert record.status is Status.SKIPPED and "queues.nope" in (record.reason or "")
+    assert record.status is Status.NOT_CONFIGURED
+    assert "add `workspaces.single.queues.nope.sid` to the target profile" in (record.reason or "")
 
 
 def test_clause_strengths_come_from_the_catalogue(
@@ -481,3 +483,35 @@ def test_patient_interrupts_ignores_one_ctrl_c() -> None:
         time.sleep(0.05)  # survived the first
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(2)
+
+
+def test_a_missing_optional_channel_is_not_configured_and_names_the_key(
+    load_one: Callable[..., Scenario],
+    make_engine: Callable[..., ScenarioEngine],
+    profile: TargetProfile,
+    fake: FakeTaskRouter,
+) -> None:
+    data = json.loads(json.dumps(profile.data))
+    del data["workspaces"]["single"]["channels"]["sms"]
+    no_sms = TargetProfile.from_dict(data)
+    scenario = load_one(
+        head()
+        + CREATE
+        + """
+  - name: move to sms
+    request:
+      method: POST
+      path: /v1/Workspaces/{ws}/Tasks/{task_sid}
+      form: {TaskChannel: "{workspace.channels.sms}"}
+    expect: {status: 200}
+"""
+    )
+    record = make_engine(target_profile=no_sms).run_case(scenario)
+    assert record.status is Status.NOT_CONFIGURED and record.failure is None
+    assert record.reason == (
+        "step 'move to sms': not configured: the target profile has no "
+        "`workspaces.single.channels.sms`; add `workspaces.single.channels.sms` to the target "
+        "profile (see docs/target-profile.example.yaml)"
+    )
+    assert fake.tasks == {}  # what the case created before it stopped is cleaned up
+    assert make_engine().run_case(scenario).status is Status.PASS
