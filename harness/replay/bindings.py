@@ -94,17 +94,15 @@ class Table:
         recorded = self.backward.get(candidate)
         if recorded is not None:
             return self.label(recorded)
-        return f"<{self.kind(candidate)}:new {short(candidate)}>"
+        # The same spelling for every unseen value of a kind, so that one difference seen
+        # across scenarios groups as one (the value itself goes into the row's detail).
+        return f"<{self.kind(candidate)}:new>"
 
     def check(self, recorded: str, candidate: str) -> tuple[bool, str, str]:
         """(consistent, recorded label, candidate label); binds a pair seen for the first time."""
         ok = self.bind(recorded, candidate)
         label = self.label(recorded)
         return ok, label, label if ok else self.candidate_label(candidate)
-
-
-def short(value: str, keep: int = 10) -> str:
-    return value if len(value) <= keep + 1 else value[:keep] + "…"
 
 
 @dataclass
@@ -123,6 +121,8 @@ class Bindings:
     name_labels: dict[str, str] = field(default_factory=dict)
     #: recorded profile SIDs the candidate profile has no counterpart for -> the profile path.
     unmapped_profile: dict[str, str] = field(default_factory=dict)
+    #: recorded profile SIDs the candidate cannot map -> their recorded friendly name.
+    unmapped_names: dict[str, str] = field(default_factory=dict)
     _etag_counts: Counter[str] = field(default_factory=Counter)
 
     # -- set-up -----------------------------------------------------------------------------
@@ -138,6 +138,10 @@ class Bindings:
             if FULL_SID.match(rec_value):
                 if cand_value is None:
                     self.unmapped_profile.setdefault(rec_value, ".".join(map(str, path)))
+                    self.sids.labels.setdefault(rec_value, f"<{kind_of(rec_value)}:{where}>")
+                    name = _sibling_name(recorded, path)
+                    if name:
+                        self.unmapped_names.setdefault(rec_value, name)
                     continue
                 if isinstance(cand_value, str) and not self.sids.bind(
                     rec_value, cand_value, f"<{kind_of(rec_value)}:{where}>"
@@ -150,6 +154,31 @@ class Bindings:
 
     def bind_account(self, recorded: str, candidate: str) -> None:
         self.sids.bind(recorded, candidate, "<account>")
+
+    def meaning(self, recorded_sid: str) -> str | None:
+        """What an unmapped recorded profile SID is, for a difference that shows it:
+        ``the recording's Sales Queue (workspaces.single.queues.sales), which your profile
+        does not map``."""
+        path = self.unmapped_profile.get(recorded_sid)
+        if path is None:
+            return None
+        key = path[: -len(".sid")] if path.endswith(".sid") else path
+        name = self.unmapped_names.get(recorded_sid) or kind_of(recorded_sid)
+        return f"the recording's {name} ({key}), which your profile does not map"
+
+    def unmapped_label(self, label: str) -> str | None:
+        """The recorded SID behind ``label`` when it is an unmapped profile SID."""
+        for sid in self.unmapped_profile:
+            if self.sids.labels.get(sid) == label:
+                return sid
+        return None
+
+    def learn_token(self, recorded: str, candidate: str) -> None:
+        """The candidate's token for the recorded one (the latest wins: tokens are compared
+        by role, so two recorded pages may well share a candidate's spelling)."""
+        self.tokens.labels.setdefault(recorded, "<page_token>")
+        self.tokens.forward[recorded] = candidate
+        self.tokens.backward[candidate] = recorded
 
     # -- rewriting the next request ---------------------------------------------------------
     def sid_text(self, text: str) -> str:
@@ -246,7 +275,7 @@ class Bindings:
         if ok:
             return True, rec_label, rec_label
         other = self.etags.backward.get(cand_key)
-        cand_label = self.etags.label(other) if other else f"<etag:new {candidate}>"
+        cand_label = self.etags.label(other) if other else "<etag:new>"
         return False, rec_label, cand_label
 
     # -- displays ---------------------------------------------------------------------------
@@ -272,6 +301,18 @@ def etag_key(task_sid: str, etag: str) -> str:
 def _same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
+def _sibling_name(recorded: Any, path: tuple[Any, ...]) -> str | None:
+    """The ``friendly_name`` next to the SID at ``path`` in the recorded profile."""
+    node = recorded
+    for part in path[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    name = node.get("friendly_name") if isinstance(node, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _role(path: tuple[Any, ...]) -> str:

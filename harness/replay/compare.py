@@ -125,11 +125,20 @@ class Comparator:
         )
 
     # -- one exchange -----------------------------------------------------------------------
-    def trial(self, recorded: Interaction, answer: CandidateAnswer) -> bool:
-        """Would ``answer`` match ``recorded``? Learns nothing (for polls that may retry)."""
+    def trial(
+        self,
+        recorded: Interaction,
+        answer: CandidateAnswer,
+        excused: Callable[[FieldRow], bool] | None = None,
+    ) -> bool:
+        """Would ``answer`` match ``recorded``? Learns nothing (for polls that may retry).
+        ``excused``: differences that do not count (they need an unsupported feature)."""
         saved = copy.deepcopy((self.bindings.__dict__, self.context.history))
         try:
-            return all(row.matches for row in self.exchange(recorded, answer))
+            return all(
+                row.matches or (excused is not None and excused(row))
+                for row in self.exchange(recorded, answer)
+            )
         finally:
             self.bindings.__dict__.clear()
             self.bindings.__dict__.update(saved[0])

@@ -38,6 +38,8 @@ VERDICTS = (EQUAL, NORMALISED_EQUAL, TYPE_ONLY, EXTRA, MISSING, DIFFERENT)
 MATCHES = frozenset({EQUAL, NORMALISED_EQUAL, TYPE_ONLY})
 SEVERITY = {name: rank for rank, name in enumerate(VERDICTS)}
 MAX_SHOWN = 200
+#: How a page token shows in a compared URL: by its role, whatever its spelling.
+PAGE_TOKEN_ROLE = "<page_token>"
 
 Path = tuple[str | int, ...]
 
@@ -65,6 +67,9 @@ class Context:
     entity: str | None = None
     #: (entity, field) -> (recorded epoch, candidate epoch) of the last observation
     history: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    #: seconds the replay waited beyond (negative: short of) the recording so far, for the
+    #: candidate's windows
+    stretch: float = 0.0
 
 
 class Normaliser:
@@ -266,23 +271,16 @@ class UrlWithoutHost(Normaliser):
         rec_tokens = [v for k, v in rec_pairs if k == PAGE_TOKEN]
         cand_tokens = [v for k, v in cand_pairs if k == PAGE_TOKEN]
         for rec_token, cand_token in zip(rec_tokens, cand_tokens, strict=False):
-            ctx.bindings.tokens.check(rec_token, cand_token)
+            ctx.bindings.learn_token(rec_token, cand_token)
+        # A page token is compared by its role (the page of this query it points to: the rest
+        # of the query is compared), never by its spelling: offsets, cursors and opaque
+        # strings are all fine.
         rec_out = [
-            (
-                k,
-                ctx.bindings.tokens.label(v)
-                if k == PAGE_TOKEN
-                else ctx.bindings.canonical(v, "recorded"),
-            )
+            (k, PAGE_TOKEN_ROLE if k == PAGE_TOKEN else ctx.bindings.canonical(v, "recorded"))
             for k, v in rec_pairs
         ]
         cand_out = [
-            (
-                k,
-                ctx.bindings.tokens.candidate_label(v)
-                if k == PAGE_TOKEN
-                else ctx.bindings.canonical(v, "candidate"),
-            )
+            (k, PAGE_TOKEN_ROLE if k == PAGE_TOKEN else ctx.bindings.canonical(v, "candidate"))
             for k, v in cand_pairs
         ]
         return rec_out, cand_out
@@ -317,7 +315,7 @@ class SidReference(Normaliser):
             DIFFERENT,
             rec_label,
             cand_label,
-            f"a different {kind_of(recorded)} than in the recording",
+            f"a different {kind_of(recorded)} than in the recording (candidate {candidate})",
         )
 
 

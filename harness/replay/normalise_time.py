@@ -142,8 +142,11 @@ class AgeTolerance(Normaliser):
         delta = abs(candidate - recorded)
         if delta == 0:
             return Verdict(EQUAL, recorded, candidate)
-        if delta <= self.tolerance:
+        # A replay that waited longer (or shorter) than the recording, for the candidate's
+        # windows, ages the task by as much more (or less).
+        tolerance = self.tolerance + abs(ctx.stretch)
+        if delta <= tolerance:
             return Verdict(NORMALISED_EQUAL, recorded, candidate)
         return Verdict(
-            DIFFERENT, recorded, candidate, f"differs by {delta}s (tolerance {self.tolerance:g}s)"
+            DIFFERENT, recorded, candidate, f"differs by {delta}s (tolerance {tolerance:g}s)"
         )

@@ -13,6 +13,7 @@ exactly what X selects whether or not the scenario library is loaded; ``selectio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -62,12 +63,7 @@ def replay_phase(
         if not ids:
             continue
         base = options or ReplayOptions()
-        replay_options = ReplayOptions(
-            age_tolerance=base.age_tolerance,
-            honour_waits=base.honour_waits,
-            evaluate_rate=base.evaluate_rate,
-            only=frozenset(ids),
-        )
+        replay_options = dataclasses.replace(base, only=frozenset(ids))
         # Each cassette gets a run tag of its own (a fresh run id), so its case tags can never
         # meet those of the scenarios phase or of another cassette on the target.
         replay_run = new_run_id()
@@ -119,11 +115,13 @@ class ReplayPhase:
     default = True
 
     def run(self, ctx: PhaseContext) -> PhaseResult:
+        budget = ctx.options.replay_wait_budget
         return replay_phase(
             ctx.target,
             ctx.run_id,
             list(ctx.options.cassettes) or None,
             selection=ctx.options.selection,
+            options=ReplayOptions(wait_budget=budget) if budget is not None else None,
             on_start=ctx.on_start,
             on_record=ctx.on_record,
         )

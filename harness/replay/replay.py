@@ -7,14 +7,18 @@ For every recorded interaction the replayer
    same task version, page tokens and whole ``next_page_url``s the candidate gave, friendly
    names through the profiles, the recording's run tag replaced by this replay's tag, and
    timestamps in the request moved by the time since the recording;
-2. keeps the recorded pacing: the think time between a response and the next request (a
-   ``wait:`` step, a poll interval) is slept again; a run of identical GETs of one step (an
-   ``eventually`` poll) is replayed as a poll: repeated until the candidate answers the final
-   recorded status or twice the recorded time has passed, then only the last answer is compared;
+2. keeps the recorded pacing with the candidate's windows (``timing.py``): the think time
+   between a response and the next request is slept again, a ``wait:`` step as the candidate's
+   profile evaluates it; a run of identical GETs of one step (an ``eventually`` poll) is
+   replayed as a poll: repeated until the candidate's answer matches the final recorded one or
+   the candidate's deadline has passed, then only the last answer is compared; a scenario whose
+   windows exceed ``ReplayOptions.wait_budget`` is ``not-configured``;
 3. sends it with the candidate's credentials in the recorded auth mode (default, wrong token,
    none) through ``TargetClient`` (host pinning, 429 retries; EvaluateTaskAttributes paced
    against live Twilio);
-4. compares status, required headers and every field (``Comparator``) and learns new bindings;
+4. compares status, required headers and every field (``Comparator``), learns new bindings
+   and judges the differences for the candidate (``JudgingMixin``: unsupported features,
+   unmapped profile keys, meanings, the record's ``cause``);
 5. tracks the tasks it creates (``RunGuard``, tagged with this replay's run tag) and deletes
    them when the recorded scenario ends, and again at the end of the replay.
 
@@ -42,12 +46,14 @@ from harness.cassette.format import (
 )
 from harness.replay.bindings import Bindings
 from harness.replay.compare import Comparator, FieldRow
+from harness.replay.judge import (
+    cause_of,
+)
+from harness.replay.judging import Judged, JudgingMixin
 from harness.replay.pacing import TWILIO_EVALUATE_RATE, PacedTransport, Pacer
 from harness.replay.pieces import (
-    FieldRows,
     candidate_answer,
     curl_auth,
-    difference_message,
     parse_time,
     poll_interval,
     poll_run,
@@ -56,6 +62,7 @@ from harness.replay.pieces import (
     time_shift,
 )
 from harness.replay.records import CATEGORY, PHASE, ReplayRecord, field_verdict
+from harness.replay.timing import ScenarioTiming, scenario_timing
 from harness.results.curl import curl_command
 from harness.results.model import ClauseRef, Exchange, Failure, FieldVerdict, Status
 from harness.results.redact import Redactor
@@ -93,6 +100,9 @@ class ReplayOptions:
     evaluate_rate: float | None = None
     #: replay only these recorded scenario ids (None: all)
     only: frozenset[str] | None = None
+    #: the longest (seconds) the candidate profile's windows may make one recorded scenario
+    #: wait (``wait:`` steps and ``eventually`` deadlines); above it: ``not-configured``
+    wait_budget: float = 120.0
 
 
 @dataclass
@@ -115,7 +125,7 @@ class ReplayStats:
     warnings: list[str] = field(default_factory=list)
 
 
-class Replayer:
+class Replayer(JudgingMixin):
     def __init__(
         self,
         target: ReadyTarget,
@@ -233,6 +243,7 @@ class Replayer:
         self, entry: ScenarioEntry, interactions: list[Interaction]
     ) -> ReplayRecord:
         started = self.monotonic()
+        provenance = self.cassette.provenance
         record = ReplayRecord(
             id=self.record_id(entry.id),
             title=f"Replay of {entry.id}: {entry.title}" if entry.title else entry.id,
@@ -243,48 +254,55 @@ class Replayer:
             strength=entry.strength,
             tags=sorted({*entry.tags, "replay"}),
             source=f"{self.cassette.path or self.cassette.name}#{interactions[0].index}",
-            note=f"recorded against {self.cassette.provenance.target_host} "
-            f"({'live Twilio' if self.cassette.provenance.live_twilio else 'not Twilio'}) "
-            f"on {self.cassette.provenance.recorded_at}; the scenario ended "
+            note=f"recorded against {provenance.target_host} "
+            f"({'live Twilio' if provenance.live_twilio else 'not Twilio'}) "
+            f"on {provenance.recorded_at}; the scenario ended "
             f"{entry.status or 'unknown'} when recorded",
         )
-        gaps = sorted((set(entry.tags) | set(entry.requires)) & self.target.profile.unsupported)
+        unsupported = self.target.profile.unsupported
+        timing = scenario_timing(entry, provenance.profile, self.target.profile.data)
+        gaps = sorted((set(entry.tags) | set(entry.requires) | timing.requires) & unsupported)
         if gaps:
             record.status = Status.UNSUPPORTED
             record.reason = f"the target profile declares unsupported: {', '.join(gaps)}"
             return record
-        kept: list[Exchange] = []
-        fields = FieldRows()
-        failing: Exchange | None = None
+        ask, parts = timing.ask([i.step for i in interactions])
+        if ask > self.options.wait_budget:
+            record.status = Status.NOT_CONFIGURED
+            record.reason = (
+                f"the target profile's windows ask this replay to wait up to {ask:g}s "
+                f"({'; '.join(parts)}), more than the replay's wait budget of "
+                f"{self.options.wait_budget:g}s (--replay-wait-budget); the scenarios "
+                "phase judges it"
+            )
+            return record
+        self.comparator.context.stretch = 0.0
+        judged = Judged()
         previous: Interaction | None = None
         index = 0
         while index < len(interactions):
             interaction = interactions[index]
             poll = poll_run(interactions, index)
-            missing = self.bindings.unmapped_in(interaction.uri + (interaction.request_body or ""))
-            if missing:
-                record.status = Status.SKIPPED
-                record.reason = (
-                    f"exchange #{interaction.index}: the target profile has no counterpart for "
-                    f"{', '.join(missing)}"
-                )
+            if self._not_mappable(interaction, record):
                 break
             if previous is not None:
-                self._think(previous, interaction)
-            sent = self._send_poll(poll) if len(poll) > 1 else self._send(interaction)
+                self._think(previous, interaction, timing)
+            sent = self._send_poll(poll, timing) if len(poll) > 1 else self._send(interaction)
             last = poll[-1]
             self.stats.exchanges += 1
             self.stats.requests += sent.attempts
             record.exchange_count += sent.attempts
             exchange = self._exchange(last, sent)
+            previous = last
+            index += len(poll)
             if sent.refused or sent.response is None:
-                kind = "error" if sent.refused else "fail"
                 row = FieldRow("response", "different", f"{last.status}", None, sent.error or "")
-                fields.add(self._row(last, row))
-                kept.append(exchange)
-                failing = failing or exchange
-                if record.status is Status.PASS or kind == "error":
-                    record.status = Status.ERROR if kind == "error" else Status.FAIL
+                judged.fields.add(self._row(last, row))
+                judged.kept.append(exchange)
+                judged.failing = judged.failing or exchange
+                if record.status is Status.PASS or sent.refused:
+                    record.status = Status.ERROR if sent.refused else Status.FAIL
+                    record.cause = record.cause or cause_of(last.operation, row)
                     record.failure = record.failure or Failure(
                         exchange.step,
                         "response",
@@ -293,41 +311,24 @@ class Replayer:
                         f"exchange #{last.index} {last.operation} (step {last.step!r}): "
                         f"{sent.error}",
                     )
-                previous = last
-                index += len(poll)
                 continue
             rows = self.comparator.exchange(last, candidate_answer(sent.response))
             self._observe(last, sent)
-            for row in rows:
-                fields.add(self._row(last, row))
-            bad = [row for row in rows if not row.matches]
-            if bad and len(poll) > 1:
-                record.warnings.append(
-                    f"exchange #{last.index}: polled {sent.attempts} time(s) until the deadline "
-                    f"(recorded {len(poll)} polls over {poll_span(poll):.1f}s)"
-                )
-            if bad:
-                kept.append(exchange)
-                if record.failure is None:
-                    first = bad[0]
-                    record.status = Status.FAIL
-                    record.failure = Failure(
-                        exchange.step,
-                        f"{last.operation} {first.field}",
-                        first.recorded,
-                        first.candidate,
-                        difference_message(last, first, len(bad)),
-                    )
-                    failing = exchange
-            previous = last
-            index += len(poll)
-        record.fields = fields.rows()
+            if not self._judge(record, judged, last, poll, sent, exchange, rows):
+                break
+        record.fields = judged.fields.rows()
+        if record.status is Status.PASS and judged.excused:
+            record.status = Status.UNSUPPORTED
+            record.reason = (
+                "differs only where it needs what the target profile declares unsupported: "
+                + ", ".join(sorted(judged.excused))
+            )
         self._cleanup_case(entry.id, record)
         record.duration_s = round(self.monotonic() - started, 3)
         if record.status.is_problem:
-            record.exchanges = kept[:MAX_KEPT_EXCHANGES]
-            if failing is not None:
-                record.curl = curl_command(failing.request, curl_auth(failing))
+            record.exchanges = judged.kept[:MAX_KEPT_EXCHANGES]
+            if judged.failing is not None:
+                record.curl = curl_command(judged.failing.request, curl_auth(judged.failing))
         return record
 
     # -- sending ----------------------------------------------------------------------------
@@ -375,29 +376,41 @@ class Replayer:
             return _Sent(request, None, f"no response: {type(exc).__name__}: {exc}")
         return _Sent(request, response)
 
-    def _send_poll(self, poll: list[Interaction]) -> _Sent:
+    def _send_poll(self, poll: list[Interaction], timing: ScenarioTiming) -> _Sent:
         final = poll[-1]
         span = poll_span(poll)
-        interval = poll_interval(poll)
-        deadline = self.monotonic() + max(2 * span, span + 10.0)
+        within = timing.within(final.step)
+        budget = within if within is not None else max(2 * span, span + 10.0)
+        interval = timing.every(final.step, budget, poll_interval(poll))
+        began = self.monotonic()
+        deadline = began + budget
         attempts = 0
         while True:
             sent = self._send(final)
             attempts += 1
             if sent.response is None or self.comparator.trial(
-                final, candidate_answer(sent.response)
+                final,
+                candidate_answer(sent.response),
+                lambda row: bool(self._excuses(final, row)),
             ):
                 break
             if self.monotonic() >= deadline:
                 break
             self.sleep(interval)
         sent.attempts = attempts
+        # The candidate took longer (or less long) than the recording: its tasks aged as much.
+        self.comparator.context.stretch += self.monotonic() - began - span
         return sent
 
-    def _think(self, previous: Interaction, current: Interaction) -> None:
+    def _think(self, previous: Interaction, current: Interaction, timing: ScenarioTiming) -> None:
         if not self.options.honour_waits or None in (previous.at, previous.took, current.at):
             return
         think = current.at - (previous.at + previous.took)  # type: ignore[operator]
+        waited = timing.wait(current.step) if current.step != previous.step else None
+        if waited is not None:
+            recorded, candidate = waited
+            think = max(0.0, think - recorded) + candidate
+            self.comparator.context.stretch += candidate - recorded
         if think > MIN_THINK_S:
             self.sleep(think)
 
