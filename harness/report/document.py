@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from harness import __version__
 from harness.exitcodes import ExitCode
+from harness.report.causes import build_causes
 from harness.report.deviations import Deviation, apply_deviations
 from harness.report.diff import diff_reports
 from harness.report.gate import evaluate
@@ -36,6 +37,7 @@ from harness.report.model import (
     Comparison,
     ComparisonRow,
     Counts,
+    FieldMatrix,
     Gate,
     HarnessInfo,
     PhaseRow,
@@ -50,6 +52,7 @@ from harness.report.model import (
 )
 from harness.report.operations import case_operations
 from harness.report.score import case_strength, case_weight, compute_score, is_counted
+from harness.report.trim import trim_cases
 from harness.results.model import CaseRecord, RunMeta
 from harness.results.redact import Redactor
 from harness.results.vocab import GateMode, PhaseStatus, Strength, TargetKind
@@ -115,6 +118,7 @@ def clause_block(cases: Iterable[Case], registry: Mapping[str, Any] | None) -> d
                 category=_field(entry, "category"),
                 source=_field(entry, "source"),
                 assumption=_field(entry, "assumption"),
+                url=_field(entry, "url"),
             )
     return out
 
@@ -165,7 +169,10 @@ def assemble(
         target.counts = Counts.tally(mine)
         target.score = compute_score(mine)
         target.matrix = feature_matrix(mine)
-        target.field_matrix = field_matrix(mine)
+        if target.field_matrix is None:
+            # built from the untrimmed cases (build_report), kept as it is afterwards
+            target.field_matrix = field_matrix(mine)
+        target.causes = build_causes(mine)
     report.baseline = None
     if baseline is not None:
         diff = diff_reports(baseline, report)
@@ -236,6 +243,9 @@ def build_report(
         for run in runs
         for record in run.records
     ]
+    # the field matrix counts every verdict; the cases keep only their differences (trim)
+    fields = {run.label: field_matrix(c for c in cases if c.target == run.label) for run in runs}
+    trim_cases(cases)
     seeds = [run.seed for run in runs if run.seed is not None]
     if isinstance(config, RunConfig):
         config = copy.deepcopy(config)
@@ -252,7 +262,7 @@ def build_report(
         seed=seeds[0] if seeds else None,
         phases=[_phase(p, PhaseRow) for p in phases],
         selection=copy.deepcopy(selection),
-        targets=[_target(run) for run in runs],
+        targets=[_target(run, fields[run.label]) for run in runs],
         cases=cases,
         clauses=clause_block(cases, clauses),
         warnings=list(warnings),
@@ -275,9 +285,10 @@ def build_report(
     return report
 
 
-def _target(run: TargetRun) -> Target:
+def _target(run: TargetRun, fields: FieldMatrix | None = None) -> Target:
     meta = run.meta
     return Target(
+        field_matrix=fields,
         label=run.label,
         spec=run.spec,
         kind=TargetKind(run.kind),

@@ -50,8 +50,21 @@ def feature_of(case: Case, clauses: Mapping[str, Clause]) -> str:
     return case.category or "other"
 
 
+def cell_text(cell: Cell) -> str:
+    """What a cell shows: passed/counted, or why nothing in it counts."""
+    if cell.counted:
+        return f"{cell.passed}/{cell.counted}"
+    if cell.unsupported:
+        return "unsup."
+    if cell.not_configured:
+        return "not conf."
+    return "n/a"
+
+
 def cell_state(cell: Cell) -> CellState:
-    """One word for a cell: fail, deviation, incomplete, pass, unsupported or none."""
+    """One word for a cell: fail, deviation, incomplete, pass, unsupported or none. Only
+    ``pass`` cases make a cell ``pass``: one that holds only not-applicable, not-configured
+    or could-not-run cases never does."""
     if cell.fail + cell.error > cell.expected:
         return CellState.FAIL
     if cell.expected:
@@ -119,9 +132,11 @@ def field_matrix(cases: Iterable[Case]) -> FieldMatrix | None:
     rows = [r for r in ROWS if r in cells] + sorted(set(cells) - set(ROWS))
     out: dict[str, dict[str, FieldCell]] = {}
     for row in rows:
+        # only the fields the operation was compared on: an empty cell is left out
         out[row] = {}
         for name in fields:
-            cell = cells[row].get(name) or FieldCell()
-            cell.state = field_state(cell)
-            out[row][name] = cell
+            cell = cells[row].get(name)
+            if cell is not None:
+                cell.state = field_state(cell)
+                out[row][name] = cell
     return FieldMatrix(rows=rows, columns=fields, cells=out)

@@ -94,7 +94,9 @@ def case_operations(record: CaseRecord, hint: Sequence[str] = ()) -> list[CaseOp
     """Per operation the case touched, the status it has there.
 
     A failed (or errored) case fails at the operation of its failing step; the operations of
-    the steps before it held. Any other status applies to every operation the case touched.
+    the steps before it are ``not-applicable`` there: they answered, but the case did not get
+    far enough to judge them (a delete that deleted nothing is not credited because a later
+    fetch found out). Any other status applies to every operation the case touched.
     """
     status = record.status
     ex_ops = _exchange_ops(record)
@@ -107,7 +109,9 @@ def case_operations(record: CaseRecord, hint: Sequence[str] = ()) -> list[CaseOp
         index = max((i for i, s in enumerate(steps) if s == step), default=len(steps) - 1)
         failing = id_op or ex_ops[index]
         held = [op for op in unique(ex_ops[:index]) if op != failing]
-        return [CaseOperation(op, Status.PASS) for op in held] + [CaseOperation(failing, status)]
+        return [CaseOperation(op, Status.NOT_APPLICABLE) for op in held] + [
+            CaseOperation(failing, status)
+        ]
     if status.is_problem and id_op:
         return [CaseOperation(id_op, status)]
     if not touched:

@@ -4,7 +4,9 @@
 
 - weight: 3 for a documented case, 1 for an inferred one. A case is documented when its own
   strength is ``documented`` and at least one clause it cites is documented (or it cites none
-  with a strength); otherwise it is inferred.
+  with a strength); otherwise it is inferred. A replay case weighs ``REPLAY_WEIGHT`` (1)
+  whatever its strength: replay re-runs the scenario library's recordings, so at full weight
+  the library would count twice.
 - counted: ``pass``, ``fail``, ``error`` and ``skipped`` (a case that could not run: a missing
   profile value, an interrupted run). Failures, errors and could-not-run cases earn nothing.
 - not counted: ``unsupported`` (the target declared the feature unsupported; listed),
@@ -30,12 +32,16 @@ from harness.results.model import CaseRecord
 from harness.results.vocab import Status, Strength
 
 WEIGHTS = {Strength.DOCUMENTED: 3, Strength.INFERRED: 1}
+#: the weight of a replay case, whatever its strength (docs/scoring.md)
+REPLAY_WEIGHT = 1
+REPLAY_PHASE = "replay"
 COUNTED = frozenset({Status.PASS, Status.FAIL, Status.ERROR, Status.SKIPPED})
 SELECTION_PREFIX = "not selected"
 FORMULA = (
     "100 x sum(weight of passed cases) / sum(weight of counted cases); weight 3 documented, "
-    "1 inferred; counted = pass, fail, error, could-not-run; unsupported, not-applicable, "
-    "not-configured and unselected cases are left out; nothing counted = undefined (gate fails)"
+    "1 inferred, 1 a replay case; counted = pass, fail, error, could-not-run; unsupported, "
+    "not-applicable, not-configured and unselected cases are left out; nothing counted = "
+    "undefined (gate fails)"
 )
 #: which tally of the score a counted case that earned nothing adds to
 _LOST_AS = {Status.FAIL: "failed", Status.ERROR: "errors", Status.SKIPPED: "could_not_run"}
@@ -52,6 +58,8 @@ def case_strength(case: CaseRecord) -> Strength:
 
 
 def case_weight(case: CaseRecord) -> int:
+    if case.phase == REPLAY_PHASE:
+        return REPLAY_WEIGHT
     return WEIGHTS[case_strength(case)]
 
 
@@ -81,6 +89,7 @@ def compute_score(cases: Iterable[Case]) -> Score:
     """The score of one target's cases (see the module docstring)."""
     score = Score(
         weights=dict(WEIGHTS),
+        replay_weight=REPLAY_WEIGHT,
         by_strength={s: StrengthTally() for s in WEIGHTS},
         formula=FORMULA,
     )
@@ -99,7 +108,7 @@ def compute_score(cases: Iterable[Case]) -> Score:
             score.excluded += 1
             continue
         strength = case_strength(case)
-        weight = WEIGHTS[strength]
+        weight = case_weight(case)
         tally = score.by_strength[strength]
         score.possible += weight
         tally.possible += weight

@@ -2,6 +2,11 @@
 fuzz record, each replayed exchange); the score, the gate and the run's configuration are
 properties of every testsuite.
 
+Each target's root causes (harness/report/causes.py) are one more testsuite, ``causes``: one
+testcase per cause, ranked by points lost, a ``<failure>`` that lists its cases (``<skipped>``
+when every case of it is an expected deviation, or for an inferred schema difference, which
+costs no points of its own).
+
 Expected deviations are ``<skipped>`` with the reason, so CI tools do not paint them red;
 ``unsupported`` and ``skipped`` cases are ``<skipped>`` too; ``fail`` is ``<failure>``,
 ``error`` is ``<error>``.
@@ -14,7 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from harness.report.model import Case, Clause, Report, Target
+from harness.report.model import Case, Cause, Clause, Report, Target
 from harness.results.data import to_data
 from harness.results.vocab import PhaseStatus, Status
 
@@ -23,6 +28,7 @@ NOT_RUN = frozenset({PhaseStatus.UNAVAILABLE, PhaseStatus.NOT_RUN})
 #: the config keys given their own properties (``target``, ``faults``) rather than config.*
 OWN_PROPERTIES = frozenset({"targets", "faults"})
 DEFAULT_PHASE = "scenarios"
+CAUSES_SUITE = "causes"
 
 
 def _text(value: Any) -> str:
@@ -117,10 +123,66 @@ def junit_from_report(report: Report) -> ET.ElementTree:
                 ET.SubElement(properties, "property", name=name, value=value)
             for case in subset:
                 _testcase(suite, case, report.clauses)
+        if target.causes:
+            counts = _causes_suite(root, report, target)
+            for key, value in counts.items():
+                totals[key] += value
     for key, total in totals.items():
         root.set(key, str(total))
     ET.indent(root)
     return ET.ElementTree(root)
+
+
+def _failing_cause(cause: Cause) -> bool:
+    return not cause.inferred_schema and cause.expected_deviations < len(cause.case_ids)
+
+
+def _causes_suite(root: ET.Element, report: Report, target: Target) -> dict[str, int]:
+    causes = target.causes
+    failures = sum(1 for c in causes if _failing_cause(c))
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=f"{target.label} · {CAUSES_SUITE}" if report.several else CAUSES_SUITE,
+        tests=str(len(causes)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(len(causes) - failures),
+        time="0.000",
+        timestamp=str(target.started_at or report.run.started_at or ""),
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _properties(report, target):
+        ET.SubElement(properties, "property", name=name, value=value)
+    for rank, cause in enumerate(causes, 1):
+        element = ET.SubElement(
+            suite, "testcase", classname=CAUSES_SUITE, name=f"{cause.id} {cause.title}"
+        )
+        props = ET.SubElement(element, "properties")
+        for name, value in (
+            ("rank", rank),
+            ("signature", cause.signature),
+            ("points_lost", cause.points_lost),
+            ("strength", cause.strength),
+            ("cases", len(cause.case_ids)),
+            ("phases", cause.phases),
+        ):
+            ET.SubElement(props, "property", name=name, value=_text(value))
+        text = "\n".join(
+            [
+                f"{len(cause.case_ids)} case(s), {cause.points_lost} point(s) lost, "
+                f"{cause.strength}",
+                *(f"- {case_id}" for case_id in cause.case_ids),
+                *([f"reproduce: {cause.reproducer}"] if cause.reproducer else []),
+            ]
+        )
+        if _failing_cause(cause):
+            node = ET.SubElement(element, "failure", message=cause.title, type=cause.signature)
+        else:
+            why = "inferred schema difference" if cause.inferred_schema else "expected deviation"
+            node = ET.SubElement(element, "skipped", message=f"{why}: {cause.title}")
+        node.text = text
+    return {"tests": len(causes), "failures": failures, "skipped": len(causes) - failures}
 
 
 def _testcase(suite: ET.Element, case: Case, clauses: dict[str, Clause]) -> None:

@@ -1,6 +1,7 @@
 """``report.md``: the run at a glance for ``$GITHUB_STEP_SUMMARY`` or a PR comment.
 
-Score and gate, a table per target, the parity matrix, failures (with clause quote and curl in
+Score and gate, "Fix these first" (the root causes ranked by points lost), a table per target,
+the parity matrix, failures (with clause quote and curl in
 a fold), expected deviations, stale deviations, regressions, the side-by-side table of cases
 whose status differs between targets, and what was unsupported or left out.
 """
@@ -10,7 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.report.model import Case, Deviations, FieldMatrix, Matrix, Report
+from harness.report.causes import cause_id
+from harness.report.matrix import cell_text
+from harness.report.model import Case, Cause, Deviations, FieldMatrix, Matrix, Report
+from harness.reporters.causes_text import TOP, cause_facts
 from harness.results.vocab import CellState, FieldState, PhaseStatus, Status, Strength
 
 MAX_ROWS = 200
@@ -63,8 +67,7 @@ def _matrix_md(matrix: Matrix) -> list[str]:
             if not c.cases:
                 cells.append("")
                 continue
-            text = f"{c.passed}/{c.counted}" if c.counted else "unsup."
-            cells.append(f"{STATE_MARK[c.state]} {text}".strip())
+            cells.append(f"{STATE_MARK[c.state]} {cell_text(c)}".strip())
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     empty = [c for c in matrix.columns if c not in used]
     lines.append("")
@@ -81,7 +84,7 @@ def _field_matrix_md(fm: FieldMatrix) -> list[str]:
         "|---|" + "---|" * len(fm.columns),
     ]
     for row in fm.rows:
-        marks = [FIELD_MARK[fm.cells[row][f].state] for f in fm.columns]
+        marks = [FIELD_MARK[fm.cell(row, f).state] for f in fm.columns]
         lines.append(f"| {row} | " + " | ".join(marks) + " |")
     lines.append("")
     return lines
@@ -177,8 +180,11 @@ def _evidence(report: Report, case: Case) -> list[str]:
     for ref in case.clauses:
         clause = report.clauses.get(ref.id)
         if clause is not None and clause.quote:
-            lines.append(f"> **{ref.id}** ({ref.strength}): {cell(clause.quote, 500)}")
+            link = f" ([source]({clause.url}))" if clause.url else ""
+            lines.append(f"> **{ref.id}** ({ref.strength}): {cell(clause.quote, 500)}{link}")
             lines.append(">")
+        elif clause is not None and clause.url:
+            lines += [f"> **{ref.id}** ({ref.strength}): [source]({clause.url})", ">"]
     if lines[-1] == ">":
         lines.pop()
     lines.append("")
@@ -188,30 +194,80 @@ def _evidence(report: Report, case: Case) -> list[str]:
 
 
 def _failures(report: Report) -> list[str]:
-    problems = report.unexpected
+    # grouped by their first cause, in the order of "Fix these first"
+    rank = {(t.label, c.signature): i for t in report.targets for i, c in enumerate(t.causes)}
+    problems = sorted(
+        report.unexpected,
+        key=lambda c: rank.get((c.target, c.causes[0] if c.causes else ""), len(rank)),
+    )
     if not problems:
         return []
     lines = [
         f"### Failures ({len(problems)})",
         "",
-        "| case | target | status | clauses | step | what went wrong |",
-        "|---|---|---|---|---|---|",
+        "| case | target | status | clauses | step | what went wrong | cause |",
+        "|---|---|---|---|---|---|---|",
     ]
     for case in problems[:MAX_ROWS]:
         failure = case.failure
         step = failure.step if failure else ""
         message = (failure.message if failure else "") or case.reason or ""
+        cause = f"`{cause_id(case.causes[0])}`" if case.causes else ""
         lines.append(
             f"| `{cell(case.id)}` | {cell(case.target, 40)} | {case.status} | "
-            f"{cell(_clauses_text(case))} | {cell(step, 60)} | {cell(message, 240)} |"
+            f"{cell(_clauses_text(case))} | {cell(step, 60)} | {cell(message, 240)} | {cause} |"
         )
     if len(problems) > MAX_ROWS:
-        lines.append(f"| … {len(problems) - MAX_ROWS} more in report.html | | | | | |")
+        lines.append(f"| … {len(problems) - MAX_ROWS} more in report.html | | | | | | |")
     lines.append("")
     lines += ["<details><summary>Evidence: expectation, clause quotes, reproducer</summary>", ""]
     for case in problems[:MAX_EVIDENCE]:
         lines += _evidence(report, case)
     lines += ["</details>", ""]
+    return lines
+
+
+def _cause_row(rank: int, cause: Cause) -> str:
+    shown = ", ".join(f"`{cell(i, 80)}`" for i in cause.case_ids[:3])
+    more = len(cause.case_ids) - 3
+    if more > 0:
+        shown += f" and {more} more"
+    return (
+        f"| {rank} | `{cause.id}` | {cell(cause.title, 200)} | {len(cause.case_ids)} | "
+        f"{cause.points_lost} | {cause.strength} | {shown} |"
+    )
+
+
+def _fix_first(report: Report) -> list[str]:
+    """The root causes of every target, ranked by points lost (harness/report/causes.py)."""
+    lines: list[str] = []
+    for t in report.targets:
+        if not t.causes:
+            continue
+        where = f" — {cell(t.label)}" if report.several else ""
+        lines += [
+            f"### Fix these first{where}",
+            "",
+            "| # | cause | what | cases | points lost | strength | cases (first) |",
+            "|---:|---|---|---:|---:|---|---|",
+        ]
+        lines += [_cause_row(i, c) for i, c in enumerate(t.causes[:TOP], 1)]
+        lines.append("")
+        if len(t.causes) > TOP:
+            lines += [f"… and {len(t.causes) - TOP} more cause(s) in report.json.", ""]
+        top = t.causes[0]
+        if top.reproducer:
+            lines += [
+                f"<details><summary>Reproduce <code>{top.id}</code> "
+                f"({cell(cause_facts(top), 200)})</summary>",
+                "",
+                "```sh",
+                top.reproducer,
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
     return lines
 
 
@@ -309,6 +365,17 @@ def _left_out(report: Report) -> list[str]:
             f"- `{c.id}` ({c.target}): {cell(c.reason or '')}" for c in unsupported[:MAX_ROWS]
         ]
         lines += ["", "</details>", ""]
+    missing = [c for c in report.cases if c.status is Status.NOT_CONFIGURED]
+    if missing:
+        lines += [
+            f"### Not configured ({len(missing)}): add these profile keys to run them",
+            "",
+        ]
+        lines += [
+            f"- `{c.id}` ({c.target}): {cell(c.reason or 'a profile key is missing', 300)}"
+            for c in missing[:MAX_ROWS]
+        ]
+        lines.append("")
     selection = report.selection
     if selection.excluded:
         lines += [
@@ -329,6 +396,7 @@ def _left_out(report: Report) -> list[str]:
 def report_markdown(report: Report) -> str:
     lines = [
         *_head(report),
+        *_fix_first(report),
         *_targets(report),
         *_failures(report),
         *_deviations(report.deviations),

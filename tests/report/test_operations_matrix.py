@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.report.matrix import feature_matrix, feature_of, field_matrix
+from harness.report.matrix import cell_text, feature_matrix, feature_of, field_matrix
 from harness.report.model import Case, CaseOperation, Clause
 from harness.report.operations import case_operations, operation_of, scenario_operations
 from harness.resources import scenarios_dir
@@ -46,8 +46,9 @@ def test_scenario_operations_from_the_smoke_library() -> None:
 
 def test_a_failure_is_attributed_to_the_operation_of_its_failing_step() -> None:
     ops = case_operations(failing_record(), ["CreateTask", "FetchTask", "UpdateTask"])
+    # the steps before the failing one answered, but are not credited as passed
     assert ops == [
-        CaseOperation("CreateTask", Status.PASS),
+        CaseOperation("CreateTask", Status.NOT_APPLICABLE),
         CaseOperation("UpdateTask", Status.FAIL),
     ]
     passing = record("x", Status.PASS)
@@ -104,7 +105,8 @@ def test_feature_matrix_cells() -> None:
     update = matrix.cells["UpdateTask"]["etag"]
     assert (update.fail, update.cases, update.state) == (1, 1, CellState.FAIL)
     create = matrix.cells["CreateTask"]["etag"]
-    assert (create.passed, create.state) == (1, "pass")  # the failing case's create held
+    # the failing case's create answered, but a cell never credits what was not judged
+    assert (create.passed, create.not_applicable, create.state) == (0, 1, CellState.NONE)
     assert matrix.cells["Support"]["lifecycle"].state == "unsupported"
     assert matrix.cells["Support"]["etag"].state == "pass"  # etag.ok: no exchanges, no hint
     assert feature_matrix([]).rows == [
@@ -134,7 +136,7 @@ def test_field_matrix_from_replay_verdicts() -> None:
     assert fm is not None
     assert fm.rows == ["CreateTask", "FetchTask"]
     assert fm.columns == ["sid", "assignment_status", "header:ETag", "priority"]
-    states = {(r, c): fm.cells[r][c].state for r in fm.rows for c in fm.columns}
+    states = {(r, c): fm.cell(r, c).state for r in fm.rows for c in fm.columns}
     assert states[("CreateTask", "sid")] == FieldState.PASS
     assert states[("CreateTask", "header:ETag")] == FieldState.FAIL
     assert states[("FetchTask", "priority")] == FieldState.PARTIAL
@@ -144,3 +146,21 @@ def test_field_matrix_from_replay_verdicts() -> None:
     assert replayed_case.feature == "replay"
     assert {o.operation for o in replayed_case.operations} == {"CreateTask", "FetchTask"}
     assert field_matrix([case("c", "pass")]) is None
+
+
+def test_a_cell_never_credits_a_pass_that_rests_on_not_applicable_or_could_not_run() -> None:
+
+    doc = document(
+        {
+            "t": [
+                record("fuzz.DeleteTask.use_after_free", Status.NOT_APPLICABLE, phase="fuzz"),
+                record("fuzz.FetchTask.use_after_free", Status.SKIPPED, phase="fuzz"),
+                record("fuzz.ListTask.use_after_free", Status.NOT_CONFIGURED, phase="fuzz"),
+            ]
+        }
+    )
+    cells = doc.targets[0].matrix.cells
+    delete, fetch, listing = (cells[op]["fuzz"] for op in ("DeleteTask", "FetchTask", "ListTask"))
+    assert (delete.passed, delete.state, cell_text(delete)) == (0, CellState.NONE, "n/a")
+    assert (fetch.passed, fetch.state, cell_text(fetch)) == (0, CellState.INCOMPLETE, "0/1")
+    assert (listing.state, cell_text(listing)) == (CellState.NONE, "not conf.")

@@ -132,3 +132,41 @@ def test_fail_under_gate() -> None:
     checks = {str(c.name): c for c in doc.targets[0].gate.checks}
     assert checks["fail-under"].passed is False
     assert checks["fail-under"].detail == "score 50.0 < 50.01"
+
+
+def test_replay_cases_weigh_one_whatever_their_strength() -> None:
+    from harness.report.score import REPLAY_WEIGHT
+
+    replayed = case("replay:etag.stale", "fail", phase="replay")
+    scenario = case("etag.stale", "fail")
+    assert (case_weight(replayed), case_weight(scenario), REPLAY_WEIGHT) == (1, 3, 1)
+    # the same failure seen by the library and by replay: the library's weight dominates
+    score = compute_score(
+        [
+            case("etag.ok", "pass"),
+            scenario,
+            case("replay:etag.ok", "pass", phase="replay"),
+            replayed,
+        ]
+    )
+    assert (score.earned, score.possible, score.value, score.replay_weight) == (4, 8, 50.0, 1)
+    assert [(lost.id, lost.weight) for lost in score.lost] == [
+        ("etag.stale", 3),
+        ("replay:etag.stale", 1),
+    ]
+
+
+def test_not_applicable_and_not_configured_are_left_out_of_the_score() -> None:
+    score = compute_score(
+        [
+            case("a", "pass"),
+            case("b", "not-applicable"),
+            case("c", "not-configured", reason="needs the profile key channels.sms"),
+        ]
+    )
+    assert (score.value, score.possible, score.not_applicable, score.not_configured) == (
+        100.0,
+        3,
+        1,
+        1,
+    )

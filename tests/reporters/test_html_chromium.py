@@ -3,6 +3,7 @@ run, and the page loads nothing from the network."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -54,7 +55,10 @@ def test_the_page_is_self_contained(faulted_run: Path) -> None:
     assert "<style>" in html and "<script>" in html
     assert "prefers-color-scheme:dark" in html
     assert not re.search(r"<(link|img|iframe|object|embed)\b", html)
-    assert not re.search(r"\b(src|href)\s*=\s*[\"']?(https?:|//)", html)
+    assert not re.search(r"\bsrc\s*=\s*[\"']?(https?:|//)", html)
+    # links a reader may follow (clause sources) are plain anchors: nothing loads by itself
+    for tag in re.findall(r"<(\w+)[^>]*\bhref\s*=\s*[\"']?(?:https?:|//)", html):
+        assert tag == "a"
     assert not re.search(r"@import|url\((?!#)", html)
     assert not re.search(r"\bfetch\(|XMLHttpRequest|WebSocket", html)
 
@@ -77,7 +81,13 @@ def test_failing_cases_are_shown_in_chromium(
         "smoke.list-filtered-by-run-tag",
     }
     failing = cases["smoke.etag-if-match"]
-    assert failing == {"status": "fail", "open": True, "hidden": False, "id": "smoke.etag-if-match"}
+    # cards are collapsed by default, failing ones too
+    assert failing == {
+        "status": "fail",
+        "open": False,
+        "hidden": False,
+        "id": "smoke.etag-if-match",
+    }
     assert "4 of 4 case(s) shown" in dom  # the script ran
     text = re.sub(r"<[^>]+>", " ", dom)
     assert "expected status 412, got 200" in text
@@ -89,6 +99,21 @@ def test_failing_cases_are_shown_in_chromium(
     assert "1 of 4 case(s) shown" in filtered
     shown = {k for k, v in parse(filtered).items() if not v["hidden"]}
     assert shown == {"smoke.etag-if-match"}
+
+
+def test_fix_these_first_leads_and_its_causes_filter_the_cases(
+    chromium: str, faulted_run: Path, tmp_path: Path
+) -> None:
+    doc = json.loads((faulted_run / "report.json").read_text())
+    causes = doc["targets"][0]["causes"]
+    assert [c["case_ids"] for c in causes] == [["smoke.etag-if-match"]]
+    page = (faulted_run / "report.html").resolve()
+    dom = dump_dom(chromium, page.as_uri() + "#cause=" + causes[0]["id"], tmp_path / "profile")
+    assert dom.index('id="causes"') < dom.index('id="matrix"')
+    assert f"1 of 4 case(s) shown (cause {causes[0]['id']})" in dom
+    shown = {k for k, v in parse(dom).items() if not v["hidden"]}
+    assert shown == {"smoke.etag-if-match"}
+    assert 'data-gate="failed"' in dom
 
 
 def test_screenshot(chromium: str, faulted_run: Path, tmp_path: Path) -> None:
@@ -132,3 +157,34 @@ def test_the_installer_runs_apt_get_and_updates_when_needed(
     monkeypatch.setattr(helper, "_apt", lambda c: subprocess.CompletedProcess(c, 100, "", "E: x"))
     with pytest.raises(pytest.skip.Exception, match="could not install chromium"):
         helper.ensure_chromium()
+
+
+def test_the_field_matrix_scrolls_in_its_box_and_its_cells_filter_the_cases(
+    chromium: str, tmp_path: Path
+) -> None:
+    from harness.reporters.html import report_html
+    from harness.results.model import Failure, FieldVerdict, Status, Verdict
+    from tests.report.helpers import document, record
+
+    def replayed(id: str, verdict: Verdict) -> object:
+        return record(
+            id,
+            Status.PASS if verdict.is_match else Status.FAIL,
+            category="replay",
+            phase="replay",
+            failure=None if verdict.is_match else Failure("fetch", "FetchTask x", 1, 2, "differs"),
+            fields=[FieldVerdict("FetchTask", "ignore_capacity", verdict)]
+            + [FieldVerdict("FetchTask", f"field_{n}", Verdict.EQUAL) for n in range(40)],
+        )
+
+    doc = document(
+        {"t": [replayed("replay:a", Verdict.DIFFERENT), replayed("replay:b", Verdict.EQUAL)]}
+    )
+    html = report_html(doc)
+    assert '<div class="scrollbox"><table class="matrix fields">' in html
+    assert 'data-field="ignore_capacity"' in html and 'data-field="field_0"' not in html
+    page = tmp_path / "report.html"
+    page.write_text(html)
+    dom = dump_dom(chromium, page.as_uri() + "#field=FetchTask|ignore_capacity", tmp_path / "p")
+    shown = {k for k, v in parse(dom).items() if not v["hidden"]}
+    assert shown == {"replay:a"}

@@ -44,9 +44,13 @@ def fuzz_run(tmp_path: Path) -> Path:
 def test_junit_parses_with_one_testcase_per_scenario_and_fuzz_record(fuzz_run: Path) -> None:
     xml = junitparser.JUnitXml.fromfile(str(fuzz_run / "latest" / "junit.xml"))
     suites = {suite.name: suite for suite in xml}
-    assert set(suites) == {"scenarios", "fuzz"}
+    assert set(suites) == {"scenarios", "fuzz", "causes"}
     doc = latest(fuzz_run)
+    causes = doc["targets"][0]["causes"]
+    assert [case.name for case in suites["causes"]] == [f"{c['id']} {c['title']}" for c in causes]
     for phase, suite in suites.items():
+        if phase == "causes":
+            continue
         ids = [c["id"] for c in doc["cases"] if c["phase"] == phase]
         assert [case.name for case in suite] == ids
     assert [case.name for case in suites["scenarios"]] == [
@@ -56,7 +60,8 @@ def test_junit_parses_with_one_testcase_per_scenario_and_fuzz_record(fuzz_run: P
         "smoke.list-filtered-by-run-tag",
     ]
     assert len(list(suites["fuzz"])) == 3
-    assert (xml.tests, xml.failures, xml.errors) == (7, 2, 0)
+    # 7 cases and, in the causes suite, one failing testcase per cause (one each here)
+    assert (xml.tests, xml.failures, xml.errors) == (9, 4, 0)
 
     scenario = {case.name: case for case in suites["scenarios"]}["smoke.etag-if-match"]
     (result,) = scenario.result

@@ -22,7 +22,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from harness.report.model.base import CLOSED, FORMAT, REDACTED, SCHEMA_VERSION, Count
-from harness.report.model.case import Case, CaseOperation, Clause, ExpectedDeviation
+from harness.report.model.case import Case, CaseOperation, Clause, CutBody, ExpectedDeviation
+from harness.report.model.cause import Cause
 from harness.report.model.compare import (
     Baseline,
     Change,
@@ -68,6 +69,7 @@ __all__ = [
     "Baseline",
     "Case",
     "CaseOperation",
+    "Cause",
     "Cell",
     "Change",
     "Clause",
@@ -75,6 +77,7 @@ __all__ = [
     "ComparisonRow",
     "Count",
     "Counts",
+    "CutBody",
     "DeviationEntry",
     "DeviationTarget",
     "Deviations",

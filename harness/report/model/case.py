@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from harness.report.model.base import Count
 from harness.results.model import CaseRecord
@@ -27,6 +28,16 @@ class ExpectedDeviation:
 
 
 @dataclass
+class CutBody:
+    """A body of a kept exchange that the report cut (``size``: its length before, in
+    characters of its JSON text)."""
+
+    exchange: Count
+    part: Literal["request", "response"]
+    size: Count
+
+
+@dataclass
 class Case(CaseRecord):
     """A case record on one target, with what the report derives from it."""
 
@@ -37,6 +48,14 @@ class Case(CaseRecord):
     effective_strength: Strength = Strength.DOCUMENTED
     weight: Count = 0
     counted: bool = False
+    #: the signatures of the causes it belongs to, first first (harness/report/causes.py)
+    causes: list[str] = field(default_factory=list)
+    #: exchanges the report did not keep (it keeps the failing one and its neighbours)
+    exchanges_dropped: Count = 0
+    #: replay field verdicts that matched, counted in the field matrix and not kept here
+    fields_dropped: Count = 0
+    #: bodies of kept exchanges cut to bound report.json, with their sizes before
+    cut: list[CutBody] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -59,3 +78,5 @@ class Clause:
     category: str | None = None
     source: str | None = None
     assumption: str | None = None
+    #: the public page (with its anchor) the clause cites
+    url: str | None = None

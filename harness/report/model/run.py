@@ -55,6 +55,7 @@ class RunConfig:
     spec: str | None = None
     seed: int | None = None
     fuzz_budget: str | None = None
+    replay_wait_budget: float | None = None
     cassettes: list[str] = field(default_factory=list)
     fail_under: float | None = None
     baseline: str | None = None

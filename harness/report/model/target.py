@@ -10,6 +10,7 @@ from pydantic import Field
 
 from harness.exitcodes import ExitCode
 from harness.report.model.base import CLOSED, Count
+from harness.report.model.cause import Cause
 from harness.report.model.run import TargetPhase
 from harness.results.vocab import (
     CellState,
@@ -99,6 +100,9 @@ class Score:
     excluded: Count = 0
     expected_deviations: Count = 0
     weights: dict[Strength, int] = field(default_factory=dict)
+    #: the weight of a replay case, whatever its strength (replay re-runs the library's
+    #: recordings: docs/scoring.md)
+    replay_weight: Count = 0
     by_strength: dict[Strength, StrengthTally] = field(default_factory=dict)
     lost: list[LostCase] = field(default_factory=list)
     formula: str = ""
@@ -162,11 +166,18 @@ class FieldCell:
 
 @dataclass
 class FieldMatrix:
-    """Operation (rows) x response field (columns), from replay's per-field verdicts."""
+    """Operation (rows) x response field (columns), from replay's per-field verdicts.
+    ``cells[row]`` holds only the fields that operation was compared on (a missing cell is
+    empty: ``cell()``)."""
 
     rows: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     cells: dict[str, dict[str, FieldCell]] = field(default_factory=dict)
+
+    def cell(self, row: str, column: str) -> FieldCell:
+        """The cell of ``row`` x ``column`` (an empty one when the operation had no such
+        field)."""
+        return self.cells.get(row, {}).get(column) or FieldCell()
 
 
 @dataclass
@@ -224,3 +235,5 @@ class Target:
     matrix: Matrix = field(default_factory=Matrix)
     field_matrix: FieldMatrix | None = None
     gate: TargetGate = field(default_factory=TargetGate)
+    #: root causes of its failures, ranked by points lost (harness/report/causes.py)
+    causes: list[Cause] = field(default_factory=list)

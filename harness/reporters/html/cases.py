@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.report.causes import cause_id
 from harness.report.model import Case, Clause, Report
 from harness.reporters.html.common import (
     EXPECTED,
@@ -15,7 +16,10 @@ from harness.reporters.html.common import (
     status_key,
 )
 from harness.results.model import Exchange, RecordedRequest, RecordedResponse
-from harness.results.vocab import Status
+from harness.results.vocab import Status, Verdict
+
+#: field verdicts that are no difference (equal, or equal once normalised)
+MATCHING_VERDICTS = frozenset(v for v in Verdict if v.is_match)
 
 #: the status checkboxes of the filter bar, in order
 FILTER_STATUSES = (
@@ -62,6 +66,9 @@ def clause_quotes(case: Case, clauses: dict[str, Clause]) -> str:
     for ref in case.clauses:
         clause = clauses.get(ref.id) or Clause()
         meta = " · ".join(e(x) for x in (ref.strength, clause.section, clause.source) if x)
+        if clause.url:
+            meta += f' · <a href="{e(clause.url)}" rel="noreferrer">source</a>'
+
         body = (
             f"<div>“{e(clause.quote)}”</div>"
             if clause.quote
@@ -123,6 +130,19 @@ def _evidence(case: Case, clauses: dict[str, Clause]) -> list[str]:
             '<h4>Reproduce</h4><div><button class="copy" type="button">copy</button>'
             f'<pre class="curl">{e(case.curl)}</pre></div>'
         )
+    if case.exchanges_dropped or case.cut:
+        cut = ", ".join(f"#{c.exchange} {c.part} ({c.size} characters)" for c in case.cut)
+        body.append(
+            '<p class="muted">Evidence bounded: '
+            + (
+                f"{e(case.exchanges_dropped)} other exchange(s) not kept"
+                if case.exchanges_dropped
+                else ""
+            )
+            + ("; " if case.exchanges_dropped and cut else "")
+            + (f"bodies cut: {e(cut)}" if cut else "")
+            + "</p>"
+        )
     others = [x for x in case.exchanges if x is not exchange]
     if others:
         items = "".join(
@@ -163,9 +183,15 @@ def case_html(case: Case, clauses: dict[str, Clause], several: bool, index: int)
         f'data-category="{e(case.category)}" data-clauses=" {e(clause_ids)} " '
         f'data-ops=" {e(ops)} " data-target="{e(case.target)}" data-text="{e(text)}"'
     )
-    opened = " open" if case.status.is_problem and not case.expected_deviation else ""
+    fields = " ".join(f"{f.operation}|{f.field}" for f in case.fields)
+    bad = " ".join(
+        f"{f.operation}|{f.field}" for f in case.fields if f.verdict not in MATCHING_VERDICTS
+    )
+    causes = " ".join(cause_id(signature) for signature in case.causes)
+    attrs += f' data-fields=" {e(fields)} " data-badfields=" {e(bad)} " data-causes=" {e(causes)} "'
+    # collapsed by default: a run with hundreds of failures stays a list one can scan
     return (
-        f'<details class="case" id="case-{index}" {attrs}{opened}>'
+        f'<details class="case" id="case-{index}" {attrs}>'
         f"{_summary(case, key, ops, several)}"
         f'<div class="body">{"".join(_evidence(case, clauses))}</div></details>'
     )
@@ -174,9 +200,16 @@ def case_html(case: Case, clauses: dict[str, Clause], several: bool, index: int)
 def cases_section(report: Report) -> str:
     """The heading, the filter bar and every case, failing ones first."""
     several = report.several
+    # failing cases grouped by their first cause, in the order of "Fix these first"
+    rank = {(t.label, c.signature): i for t in report.targets for i, c in enumerate(t.causes)}
     cases = sorted(
         report.cases,
-        key=lambda c: (ORDER.get(status_key(c), 9), c.target if several else "", c.id),
+        key=lambda c: (
+            ORDER.get(status_key(c), 9),
+            rank.get((c.target, c.causes[0] if c.causes else ""), len(rank)),
+            c.target if several else "",
+            c.id,
+        ),
     )
     features = sorted({c.feature for c in report.cases} | {c.category for c in report.cases})
     clause_ids = sorted({r.id for c in report.cases for r in c.clauses})

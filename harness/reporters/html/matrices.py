@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.report.matrix import cell_text
 from harness.report.model import Target
 from harness.reporters.html.common import e
 from harness.results.vocab import FieldState, Verdict
@@ -27,12 +28,13 @@ def matrix_html(target: Target, several: bool) -> str:
             if not c.cases:
                 cells.append('<td class="st-none"></td>')
                 continue
-            text = f"{c.passed}/{c.counted}" if c.counted else "unsup."
+            text = cell_text(c)
             if c.expected:
                 text += f" ({c.expected} exp.)"
             tip = (
                 f"{row} × {column}: {c.passed} pass, {c.fail} fail, {c.error} error, "
                 f"{c.skipped} could not run, {c.unsupported} unsupported, "
+                f"{c.not_applicable} not applicable, {c.not_configured} not configured, "
                 f"{c.expected} expected deviation(s)\n" + "\n".join(c.ids[:MAX_TIP_IDS])
             )
             cells.append(
@@ -57,14 +59,23 @@ def field_matrix_html(target: Target, several: bool) -> str:
     for row in fm.rows:
         cells = []
         for column in fm.columns:
-            c = fm.cells[row][column]
+            c = fm.cell(row, column)
             counts = ", ".join(f"{v} {n}" for v in Verdict if (n := c.count(v)))
+            if c.state in (FieldState.NONE, FieldState.PASS):
+                # nothing to list: the cases keep their differences only
+                cells.append(
+                    f'<td class="st-{e(c.state)}" title="{e(counts)}">{FIELD_MARK[c.state]}</td>'
+                )
+                continue
             cells.append(
-                f'<td class="st-{e(c.state)}" title="{e(counts)}">{FIELD_MARK[c.state]}</td>'
+                f'<td class="has st-{e(c.state)}" title="{e(counts)}" data-op="{e(row)}" '
+                f'data-field="{e(column)}" data-target="{e(target.label if several else "")}">'
+                f"{FIELD_MARK[c.state]}</td>"
             )
         rows.append(f"<tr><th>{e(row)}</th>{''.join(cells)}</tr>")
     caption = f"<h3>{e(target.label)}</h3>" if several else ""
+    # the field matrix is wide (one column per response field): it scrolls inside its box
     return (
-        f'{caption}<table class="matrix"><tr><th>operation \\ field</th>{head}</tr>'
-        f"{''.join(rows)}</table>"
+        f'{caption}<div class="scrollbox"><table class="matrix fields">'
+        f"<tr><th>operation \\ field</th>{head}</tr>{''.join(rows)}</table></div>"
     )

@@ -7,8 +7,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from harness.report.model import Report
-from harness.reporters.badge import colour_for
+from harness.reporters.badge import LOW, UNDEFINED, colour_for
 from harness.reporters.html.cases import cases_section
+from harness.reporters.html.causes import causes_html, not_configured_html
 from harness.reporters.html.common import as_json, e
 from harness.reporters.html.matrices import field_matrix_html, matrix_html
 from harness.reporters.html.sections import (
@@ -22,6 +23,9 @@ from harness.results.vocab import PhaseStatus
 
 #: Badge colours light enough to need dark text on them.
 LIGHT_COLOURS = frozenset({"#4c1", "#97ca00", "#dfb317"})
+#: a passed gate's ring is green: the badge's colours from this score up, this one below
+GREEN_FROM = 95
+PASSED_COLOUR = "#4c1"
 
 
 @functools.cache
@@ -30,16 +34,29 @@ def asset(name: str) -> str:
     return (files(__package__) / "assets" / name).read_text(encoding="utf-8")
 
 
+def ring_colour(report: Report) -> str:
+    """The score ring's colour: it follows the gate, then the number (a 97 whose gate failed
+    is red, never green)."""
+    value = report.score.value
+    if value is None:
+        return UNDEFINED
+    if not report.gate.passed:
+        return LOW
+    return colour_for(value) if value >= GREEN_FROM else PASSED_COLOUR
+
+
 def _head(report: Report) -> str:
     run, score, gate = report.run, report.score, report.gate
-    colour = colour_for(score.value)
+    colour = ring_colour(report)
     ink = "#1d2125" if colour in LIGHT_COLOURS else "#fff"
+    state = "passed" if gate.passed else "failed"
     phases = ", ".join(
         p.name + ("" if p.status is PhaseStatus.RAN else f" ({p.status})") for p in report.phases
     )
     seed = report.seed
     return (
-        f'<header class="top"><div class="score" style="background:{colour};color:{ink}" '
+        f'<header class="top"><div class="score gate-{state}" data-gate="{state}" '
+        f'style="background:{colour};color:{ink}" '
         f'title="{e(score.formula)}"><span class="num">{e(score.display)}</span>'
         f'<span class="of">{"score / 100" if score.value is not None else "no score"}'
         "</span></div>"
@@ -57,6 +74,8 @@ def _head(report: Report) -> str:
 
 def _toc(report: Report) -> str:
     toc = ['<a href="#targets">Targets</a>', '<a href="#matrix">Parity matrix</a>']
+    if any(t.causes for t in report.targets):
+        toc.insert(0, '<a href="#causes">Fix these first</a>')
     if any(t.field_matrix for t in report.targets):
         toc.append('<a href="#fields">Fields</a>')
     if report.comparison:
@@ -74,14 +93,16 @@ def _matrices(report: Report) -> list[str]:
     body = [
         '<h2 id="matrix">Parity matrix: operation × feature</h2>'
         '<p class="muted">Each cell: passed / counted cases that exercise the operation in that '
-        "feature. Click a cell to list its cases.</p>"
+        "feature (not-applicable, not-configured and unsupported cases are not counted: "
+        "n/a). Click a cell to list its cases.</p>"
         + "".join(matrix_html(t, several) for t in report.targets)
     ]
     if any(t.field_matrix for t in report.targets):
         body.append(
             '<h2 id="fields">Operation × response field (replay)</h2>'
             '<p class="muted">= equal (or equal after normalising) · ≈ type only · '
-            "≠ missing, extra or different</p>"
+            "≠ missing, extra or different. Click a cell to list the cases that differ there "
+            "(or, on =, the cases that compared it).</p>"
             + "".join(field_matrix_html(t, several) for t in report.targets)
         )
     return body
@@ -91,6 +112,7 @@ def report_html(report: Report) -> str:
     score = report.score
     body = [_head(report), _toc(report)]
     body += [f'<div class="warn">{e(warning)}</div>' for warning in report.warnings]
+    body.append(causes_html(report))
     body.append(f'<h2 id="targets">Targets</h2>{targets_html(report)}')
     body.append(
         f'<p class="muted">Score: {e(score.formula)}. Excluded by selection: '
@@ -101,6 +123,7 @@ def report_html(report: Report) -> str:
         body.append(f'<h2 id="compare">Side by side</h2>{comparison_html(report.comparison)}')
     body.append(deviations_html(report.deviations))
     body.append(baseline_html(report.baseline))
+    body.append(not_configured_html(report))
     body.append(cases_section(report))
     selection = {"selection": to_data(report.selection), "phases": to_data(report.phases)}
     body.append(

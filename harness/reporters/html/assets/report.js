@@ -5,6 +5,8 @@
   var sel=function(id){return document.getElementById(id)};
   var feature=sel('f-feature'),clause=sel('f-clause'),op=sel('f-op'),target=sel('f-target');
   var text=sel('f-text'),count=sel('f-count');
+  // a filter set by a cause row or a field-matrix cell: [data attribute, ' value ']
+  var pick=null;
   function apply(){
     var on={};boxes.forEach(function(b){on[b.value]=b.checked});
     var q=(text.value||'').toLowerCase(),shown=0;
@@ -16,24 +18,44 @@
       if(ok&&op.value)ok=c.dataset.ops.indexOf(' '+op.value+' ')>=0;
       if(ok&&target&&target.value)ok=c.dataset.target===target.value;
       if(ok&&q)ok=c.dataset.text.indexOf(q)>=0;
+      if(ok&&pick)ok=(c.dataset[pick[0]]||'').indexOf(pick[1])>=0;
       c.hidden=!ok; if(ok)shown++;
     });
-    count.textContent=shown+' of '+cases.length+' case(s) shown';
+    count.textContent=shown+' of '+cases.length+' case(s) shown'+(pick?' ('+pick[2]+')':'');
   }
   boxes.forEach(function(b){b.addEventListener('change',apply)});
   [feature,clause,op,target].forEach(function(s){if(s)s.addEventListener('change',apply)});
   text.addEventListener('input',apply);
   document.getElementById('f-reset').addEventListener('click',function(){
     boxes.forEach(function(b){b.checked=true});feature.value='';clause.value='';op.value='';
-    if(target)target.value='';text.value='';apply();
+    if(target)target.value='';text.value='';pick=null;apply();
   });
+  function only(p,t){
+    boxes.forEach(function(b){b.checked=true});clause.value='';text.value='';
+    feature.value='';op.value='';if(target)target.value=t||'';pick=p;
+    apply();document.getElementById('cases').scrollIntoView();
+  }
   [].slice.call(document.querySelectorAll('.matrix td.has')).forEach(function(td){
     td.addEventListener('click',function(){
-      boxes.forEach(function(b){b.checked=true});clause.value='';text.value='';
-      feature.value=td.dataset.feature;op.value=td.dataset.op;
-      if(target)target.value=td.dataset.target||'';
-      apply();document.getElementById('cases').scrollIntoView();
+      if(td.dataset.field){
+        var key=td.dataset.op+'|'+td.dataset.field;
+        only([td.dataset.bad==='1'?'badfields':'fields',' '+key+' ',key],td.dataset.target);
+        return;
+      }
+      only(null,td.dataset.target);
+      feature.value=td.dataset.feature;op.value=td.dataset.op;apply();
     });
+  });
+  [].slice.call(document.querySelectorAll('tr.cause button.show-cause')).forEach(function(b){
+    b.addEventListener('click',function(){
+      var row=b.closest('tr'),id=row.dataset.cause;
+      only(['causes',' '+id+' ','cause '+id],row.dataset.target);
+    });
+  });
+  var more=sel('more-causes');
+  if(more)more.addEventListener('click',function(){
+    [].slice.call(document.querySelectorAll('tr.cause[hidden]')).forEach(function(r){
+      r.hidden=false});more.hidden=true;
   });
   [].slice.call(document.querySelectorAll('button.copy')).forEach(function(b){
     b.addEventListener('click',function(){
@@ -56,6 +78,8 @@
       else if(k==='feature')feature.value=v;else if(k==='clause')clause.value=v;
       else if(k==='op')op.value=v;else if(k==='target'&&target)target.value=v;
       else if(k==='q')text.value=v;
+      else if(k==='cause')pick=['causes',' '+v+' ','cause '+v];
+      else if(k==='field')pick=['badfields',' '+v+' ',v];
     });
   }
   apply();
