@@ -132,6 +132,9 @@ class PhaseOptions:
     cassettes: tuple[Path, ...] = ()
     #: the OpenAPI file responses are checked against (None: the shipped spec)
     spec_path: Path | None = None
+    #: replay: how long a replayed scenario may wait for the candidate's windows (retention,
+    #: TTL, eventually) before it is not-configured instead (None: the replay's default)
+    replay_wait_budget: float | None = None
 
 
 @dataclass

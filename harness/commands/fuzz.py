@@ -122,9 +122,8 @@ def _fuzz(
     json_path: Path | None,
     verbose: bool,
 ) -> int:
-    from rich.console import Console
-
     from harness.reference.config import DEFAULT_RETENTION_SECONDS
+    from harness.reporters.terminal import make_console
     from harness.results.runid import new_run_id, run_tag_for
     from harness.targets.embedded import check_faults
     from harness.targets.probe import probe
@@ -158,7 +157,7 @@ def _fuzz(
         "channels": channels,
         "worker_sids": worker_sids,
     }
-    console = Console(highlight=False)
+    console = make_console()  # unwrapped, trimmed lines when not a terminal
     with open_target(options) as ready:
         probe(ready)
         try:

@@ -162,7 +162,7 @@ def _record(
         )
 
         def show(record: Any) -> None:
-            click.echo(f"  {record.status!s:<11} {record.id}")
+            click.echo(f"  {record.status!s:<14} {record.id}")
 
         try:
             outcome = record_session(

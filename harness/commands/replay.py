@@ -56,6 +56,16 @@ MATCHING = frozenset({"equal", "normalised-equal", "type-only"})
     help="How far `age` may differ from the recording.",
 )
 @click.option(
+    "--replay-wait-budget",
+    "wait_budget",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="The longest a replayed scenario may wait for the target profile's windows "
+    "(retention, TTL); longer ones are not-configured.",
+)
+@click.option(
     "--no-waits",
     is_flag=True,
     help="Do not sleep the recorded think time between requests (waits, poll intervals).",
@@ -98,6 +108,7 @@ def _replay(
     select_expr: str | None,
     tags: tuple[str, ...],
     age_tolerance: float,
+    wait_budget: float,
     no_waits: bool,
     evaluate_rate: float | None,
     report_dir: Path | None,
@@ -144,6 +155,7 @@ def _replay(
             replay_options = ReplayOptions(
                 age_tolerance=age_tolerance,
                 honour_waits=not no_waits,
+                wait_budget=wait_budget,
                 evaluate_rate=evaluate_rate,
                 only=frozenset(s.id for s in chosen),
             )
@@ -202,7 +214,7 @@ def _replay(
 
 
 def _print_record(record: Any, show: int) -> None:
-    click.echo(f"  {record.status!s:<11} {record.id}")
+    click.echo(f"  {record.status!s:<14} {record.id}")
     if record.reason:
         click.echo(f"      {record.reason}")
     bad = [f for f in record.fields if f.verdict not in MATCHING]

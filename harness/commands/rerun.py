@@ -7,9 +7,16 @@ embedded target uses its fixture's). A failed case is one with status ``fail`` o
 ``--skip-expected`` leaves out expected deviations. Each target reruns its own failed cases;
 with ``--target`` given, every target reruns the failures of all recorded targets.
 
-The new report (``reports/<new-run-id>/``, with ``rerun_of``) scores only the rerun cases; the
-rest of the library is listed as excluded by selection. Exit codes as ``trc run``; 0 with a
-message when the report has no failed case.
+Every phase reruns its failed cases: the scenarios and replay phases exactly those, the fuzz
+phase the operations of its failed checks (it cannot run one check alone); of what comes back
+only the failed cases' records (and any new problem) are kept (``harness.orchestrate.rerun``).
+
+The new report is written to ``<report-dir>/<new-run-id>-rerun/``, where ``<report-dir>`` is
+``--report-dir`` or else the folder holding REPORT's run folder (``reports/`` for
+``reports/<run-id>/report.json`` or ``reports/latest``). ``<report-dir>/latest`` is not moved:
+it still names the run the failures came from. The report says it is a rerun (``run.rerun_of``,
+``config.rerun_of``), scores only the rerun cases and lists the rest of the library as excluded
+by selection. Exit codes as ``trc run``; 0 with a message when the report has no failed case.
 """
 
 from __future__ import annotations
@@ -44,9 +51,13 @@ def failed_ids(report: Report, skip_expected: bool = False) -> dict[str, list[st
 
 
 def rerun_request(
-    report: Report, overrides: dict[str, Any], skip_expected: bool = False
+    report: Report,
+    overrides: dict[str, Any],
+    skip_expected: bool = False,
+    source: Path | None = None,
 ) -> RunRequest | None:
-    """The RunRequest that reruns the failures of ``report`` (None: nothing failed)."""
+    """The RunRequest that reruns the failures of ``report`` (None: nothing failed).
+    ``source``: where the report was read (its run folder's parent receives the rerun)."""
     config = report.config
     failures = failed_ids(report, skip_expected)
     if not failures:
@@ -74,12 +85,14 @@ def rerun_request(
         auth_token=overrides.get("auth_token"),
         allow_live=bool(overrides.get("allow_live") or config.allow_live),
         scenarios_dir=path(pick("scenarios_dir", config.scenarios)),
-        report_dir=path(pick("report_dir", config.report_dir)),
+        report_dir=path(overrides.get("report_dir"))
+        or (reports_folder(source) if source is not None else path(config.report_dir)),
         faults=() if overridden else tuple(config.faults),
         phases=pick("phases", ",".join(ordered)),
         spec_path=path(pick("spec_path", config.spec)),
         seed=pick("seed", seed),
         fuzz_budget=pick("fuzz_budget", config.fuzz_budget),
+        replay_wait_budget=config.replay_wait_budget,
         cassettes=tuple(Path(c) for c in config.cassettes),
         fail_under=overrides.get("fail_under"),
         baseline=overrides.get("baseline"),
@@ -88,6 +101,13 @@ def rerun_request(
         rerun_of=report.run.run_id,
         list_only=bool(overrides.get("list_only")),
     )
+
+
+def reports_folder(source: Path) -> Path:
+    """The folder holding the run folder of ``source`` (a report.json or a run folder,
+    ``latest`` included: the link itself, not where it points)."""
+    run_folder = source.parent if source.name == "report.json" else source
+    return run_folder.absolute().parent
 
 
 def _all(failures: dict[str, list[str]]) -> list[str]:
@@ -114,7 +134,11 @@ def _all(failures: dict[str, list[str]]) -> list[str]:
 @click.option(
     "--scenarios", "scenarios_dir", type=click.Path(exists=True, path_type=Path), help="Override."
 )
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="Override.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the rerun's folder goes (default: the folder holding REPORT's run folder).",
+)
 @click.option(
     "--phases",
     default=None,
@@ -129,7 +153,13 @@ def _all(failures: dict[str, list[str]]) -> list[str]:
 @click.option("--list", "list_only", is_flag=True, help="List what would run again and exit.")
 @click.pass_context
 def rerun_command(ctx: click.Context, report: Path, skip_expected: bool, **overrides: Any) -> None:
-    """Run again only the cases that failed in REPORT, with the run's recorded options."""
+    """Run again only the cases that failed in REPORT (every phase), with the run's recorded
+    options. The fuzz phase reruns the operations of its failed checks; of those only the
+    failed checks' verdicts (and any new failure) are kept.
+
+    The rerun writes its own folder, REPORT-DIR/<new-run-id>-rerun/ (REPORT-DIR: --report-dir,
+    or the folder holding REPORT's run folder), labelled a rerun in its report; REPORT-DIR/latest
+    is not moved and still names the run the failures came from."""
     from harness.report.document import ReportFileError, load_report
 
     try:
@@ -137,7 +167,7 @@ def rerun_command(ctx: click.Context, report: Path, skip_expected: bool, **overr
     except ReportFileError as exc:
         click.echo(f"trc rerun: error: {exc}", err=True)
         ctx.exit(ExitCode.USAGE)
-    request = rerun_request(document, overrides, skip_expected)
+    request = rerun_request(document, overrides, skip_expected, report)
     if request is None:
         click.echo(f"trc rerun: nothing to rerun: {report} has no failed case")
         ctx.exit(ExitCode.OK)

@@ -75,6 +75,14 @@ from harness.targets.options import target_options
 @click.option("--seed", type=int, default=None, help="Seed for the fuzz phase (recorded).")
 @click.option("--fuzz-budget", metavar="CASES[:SECONDS]", help="Budget of the fuzz phase.")
 @click.option(
+    "--replay-wait-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    default=None,
+    help="Replay phase: the longest a replayed scenario may wait for the target profile's "
+    "windows (retention, TTL); longer ones are not-configured (default 120).",
+)
+@click.option(
     "--cassette",
     "cassettes",
     multiple=True,
@@ -103,6 +111,7 @@ def run_command(ctx: click.Context, **options: Any) -> None:
         list_only=options["list_only"],
         seed=options["seed"],
         fuzz_budget=options["fuzz_budget"],
+        replay_wait_budget=options["replay_wait_budget"],
         cassettes=tuple(options["cassettes"]),
         fail_under=options["fail_under"],
         baseline=options["baseline"],

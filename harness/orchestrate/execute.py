@@ -8,6 +8,7 @@ cleaning up and writing the partial report).
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from harness import __version__
 from harness.exitcodes import ExitCode
 from harness.orchestrate.plan import RunPlan, plan_run
 from harness.orchestrate.request import RunRequest
+from harness.orchestrate.rerun import RerunFilter, write_rerun_folder
 from harness.phases import (
     Budget,
     Cleanup,
@@ -87,14 +89,14 @@ def execute(request: RunRequest) -> int:
         request,
         plan,
         new_run_id(),
-        TerminalReporter(),
+        TerminalReporter(prog="trc rerun" if request.rerun_of else "trc run"),
         [request.auth_token] if request.auth_token else [],
     )
     started_at = _now()
     started = time.monotonic()
     runs: list[TargetRun] = []
     interrupted = unreachable = False
-    with interrupt_on_sigterm():
+    with interrupt_on_sigterm(), _closing(run.reporter):
         for choice in plan.choices:
             try:
                 target_run, interrupted = _run_target(run, choice)
@@ -132,13 +134,26 @@ def execute(request: RunRequest) -> int:
         warnings=plan.warnings,
         rerun_of=request.rerun_of,
     )
-    folder = write_report_folder(request.report_dir or default_report_dir(), report)
+    parent = request.report_dir or default_report_dir()
+    if request.rerun_of:
+        folder = write_rerun_folder(parent, report)
+    else:
+        folder = write_report_folder(parent, report)
     final_summary(run.reporter.console, report, str(folder))
     if interrupted:
         return ExitCode.INTERRUPTED
     if unreachable:
         return ExitCode.UNREACHABLE
     return int(report.gate.exit_code)
+
+
+@contextmanager
+def _closing(reporter: TerminalReporter) -> Iterator[None]:
+    """No spinner outlives the run, whatever ends it."""
+    try:
+        yield
+    finally:
+        reporter.close()
 
 
 def _now() -> str:
@@ -166,6 +181,7 @@ def _phase_options(request: RunRequest, only: frozenset[str] | None) -> PhaseOpt
         budget=Budget.parse(request.fuzz_budget),
         cassettes=tuple(request.cassettes),
         spec_path=request.spec_path,
+        replay_wait_budget=request.replay_wait_budget,
     )
 
 
@@ -175,6 +191,7 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
     only = None
     if request.only is not None:
         only = frozenset(request.only.get(choice.label, request.only.get("*", [])))
+    rerun = RerunFilter.of(only)
     meta = RunMeta(
         run_id=run.run_id,
         run_tag=run_tag_for(run.run_id),
@@ -208,7 +225,7 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
                 "(every case will fail)"
             )
         total = sum(1 for s in plan.chosen if only is None or s.id in only)
-        run.reporter.start(meta, total, ready.base_url)
+        run.reporter.start(meta, total, ready.base_url, request.seed, request.rerun_of)
         context = PhaseContext(
             target=ready,
             run_id=run.run_id,
@@ -218,10 +235,19 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
             spec=plan.spec,
             clauses=plan.clauses,
             on_start=run.reporter.begin,
-            on_record=run.reporter.case,
+            on_record=run.reporter.case if rerun is None else rerun.wrap(run.reporter.case),
         )
         for name in plan.phase_names:
-            row, result = _run_phase(run, name, context)
+            row, result = _run_phase(run, name, _phase_context(run, name, context, total))
+            if result is not None and rerun is not None:
+                result.records = rerun.records(result.records)
+                row.cases = len(result.records)
+            run.reporter.phase_end(
+                name,
+                row.cases,
+                result.seed if result is not None else None,
+                "" if row.status is PhaseStatus.RAN else str(row.status),
+            )
             target_run.phases.append(row)
             if result is None:  # the phase crashed: its error case stands in for it
                 target_run.records.append(_phase_crash(name, row.reason or ""))
@@ -240,6 +266,24 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
     meta.finished_at = _now()
     meta.duration_s = round(time.monotonic() - started, 3)
     return target_run, interrupted
+
+
+def _phase_context(run: _Run, name: str, context: PhaseContext, total: int) -> PhaseContext:
+    """The phase's header on the terminal, and its context: the fuzz phase's step texts are
+    progress, not case names."""
+    request = run.request
+    if name == "scenarios":
+        run.reporter.phase_start(name, total)
+        return context
+    if name == "fuzz":
+        detail = [f"seed {request.seed}" if request.seed is not None else "default seed"]
+        if request.fuzz_budget:
+            detail.append(f"budget {request.fuzz_budget}")
+        run.reporter.phase_start(name, None, " · ".join(detail))
+        return dataclasses.replace(context, on_start=run.reporter.progress)
+    detail = f"{len(request.cassettes)} cassette(s)" if request.cassettes else ""
+    run.reporter.phase_start(name, None, detail)
+    return context
 
 
 def _run_phase(

@@ -29,6 +29,7 @@ class RunRequest:
     list_only: bool = False
     seed: int | None = None
     fuzz_budget: str | None = None
+    replay_wait_budget: float | None = None
     cassettes: tuple[Path, ...] = ()
     fail_under: float | None = None
     baseline: Path | None = None
@@ -54,6 +55,7 @@ class RunRequest:
             "spec": str(self.spec_path) if self.spec_path else None,
             "seed": self.seed,
             "fuzz_budget": self.fuzz_budget,
+            "replay_wait_budget": self.replay_wait_budget,
             "cassettes": [str(c) for c in self.cassettes],
             "fail_under": self.fail_under,
             "baseline": str(self.baseline) if self.baseline else None,

@@ -11,7 +11,14 @@ from harness.report.deviations import Deviation
 from harness.report.document import load_report
 from harness.results.model import Status
 from harness.results.vocab import DeviationKind
-from tests.report.helpers import SMOKE, document, failing_record, invoke, latest, record
+from tests.report.helpers import SMOKE, document, failing_record, invoke, record
+
+
+def rerun_report(report_dir: Path) -> dict[str, object]:
+    """The one ``<run-id>-rerun/report.json`` under ``report_dir``; a rerun moves no latest."""
+    assert not (report_dir / "latest").exists()
+    [found] = sorted(report_dir.glob("*-rerun/report.json"))
+    return json.loads(found.read_text())
 
 
 def test_rerun_runs_only_the_failed_cases_against_the_recorded_faulted_target(
@@ -22,8 +29,9 @@ def test_rerun_runs_only_the_failed_cases_against_the_recorded_faulted_target(
     out = tmp_path / "rerun"
     result = invoke(rerun_command, ["--failed", str(faulted_run), "--report-dir", str(out)])
     assert result.exit_code == 1, result.output  # the fault is still switched on
-    assert "→ embedded" in result.output and "1 case(s)" in result.output
-    doc = latest(out)
+    assert "→ embedded" in result.output and "== phase scenarios: 1 case(s) ==" in result.output
+    assert "trc rerun" in result.output and f"rerun of {original['run']['run_id']}" in result.output
+    doc = rerun_report(out)
     assert [c["id"] for c in doc["cases"]] == ["smoke.etag-if-match"]
     assert doc["cases"][0]["status"] == "fail"
     assert doc["run"]["rerun_of"] == original["run"]["run_id"]
@@ -49,7 +57,7 @@ def test_rerun_with_an_overridden_target_passes_once_fixed(
         ],
     )
     assert result.exit_code == 0, result.output
-    doc = latest(out)
+    doc = rerun_report(out)
     assert [(c["id"], c["status"]) for c in doc["cases"]] == [("smoke.etag-if-match", "pass")]
     assert doc["targets"][0]["faults"] == []
 
