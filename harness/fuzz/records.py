@@ -321,35 +321,23 @@ class Collector:
         return out
 
     def _pass_record(self, operation: str, check: str, tally: CheckTally) -> CaseRecord:
-        clauses = _clauses(check)
-        return CaseRecord(
-            id=f"fuzz.{operation}.{check}",
-            title=f"{operation}: {check} held on {tally.runs} response(s)",
-            category="fuzz",
-            phase="fuzz",
-            status=Status.PASS,
-            clauses=clauses,
-            strength=_strength(check, clauses),
-            tags=["fuzz"],
-            source="schemathesis",
+        return _check_record(
+            operation,
+            check,
+            Status.PASS,
+            f"{operation}: {check} held on {tally.runs} response(s)",
             note=f"{tally.runs} response(s) checked"
             + (f"; {CHECK_SCOPE[check]}" if check in CHECK_SCOPE else ""),
             exchange_count=tally.runs,
         )
 
     def _not_applicable_record(self, operation: str, check: str) -> CaseRecord:
-        clauses = _clauses(check)
         scope = CHECK_SCOPE.get(check, "no response of the run could show this behaviour")
-        return CaseRecord(
-            id=f"fuzz.{operation}.{check}",
-            title=f"{operation}: {check} could not observe its behaviour",
-            category="fuzz",
-            phase="fuzz",
-            status=Status.NOT_APPLICABLE,
-            clauses=clauses,
-            strength=_strength(check, clauses),
-            tags=["fuzz"],
-            source="schemathesis",
+        return _check_record(
+            operation,
+            check,
+            Status.NOT_APPLICABLE,
+            f"{operation}: {check} could not observe its behaviour",
             reason=f"not applicable to {operation}: {scope}",
         )
 
@@ -457,3 +445,22 @@ def _body(response: Any) -> Any:
         return json.loads(text)
     except ValueError:
         return _truncate(text)
+
+
+def _check_record(
+    operation: str, check: str, status: Status, title: str, **extra: Any
+) -> CaseRecord:
+    """The record of one (operation, check) pair that did not fail."""
+    clauses = _clauses(check)
+    return CaseRecord(
+        id=f"fuzz.{operation}.{check}",
+        title=title,
+        category="fuzz",
+        phase="fuzz",
+        status=status,
+        clauses=clauses,
+        strength=_strength(check, clauses),
+        tags=["fuzz"],
+        source="schemathesis",
+        **extra,
+    )
