@@ -54,12 +54,17 @@ class ThreadedServer:
 
 
 def start_in_thread(
-    app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "trc-server"
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    name: str = "trc-server",
+    http: type[Any] | str = "auto",
 ) -> ThreadedServer:
-    """Serve ``app`` on ``host:port`` and return once it listens."""
+    """Serve ``app`` on ``host:port`` and return once it listens; ``http``: uvicorn's HTTP
+    protocol (class or name), e.g. one that answers unparsable requests in a given shape."""
     sock = bind(host, port)
     base_url = base_url_of(host, sock)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=lambda: asyncio.run(server.serve(sockets=[sock])),
@@ -74,9 +79,15 @@ def start_in_thread(
     return ThreadedServer(base_url, app, server, thread)
 
 
-def serve_forever(app: Any, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+def serve_forever(
+    app: Any,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None],
+    http: type[Any] | str = "auto",
+) -> None:
     """Serve ``app`` in the foreground until interrupted; ``on_ready`` gets the real URL."""
     sock = bind(host, port)
     on_ready(base_url_of(host, sock))
-    config = uvicorn.Config(app, log_level="info", lifespan="off")
+    config = uvicorn.Config(app, log_level="info", lifespan="off", http=http)
     asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,8 +14,10 @@ from starlette.routing import Route
 from harness.reference.auth import CHALLENGE, authenticate
 from harness.reference.config import ServerConfig
 from harness.reference.errors import (
+    BAD_REQUEST,
     INTERNAL_ERROR,
     METHOD_NOT_ALLOWED,
+    NOT_FOUND,
     TwilioError,
     bad_request,
     not_found,
@@ -266,13 +269,27 @@ async def _twilio_error(request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own HTTP errors (none expected: routes take every method and the
+    catch-all takes every path) in Twilio's error body rather than plain text."""
+    assert isinstance(exc, HTTPException)
+    fallback = INTERNAL_ERROR if exc.status_code >= 500 else BAD_REQUEST
+    error = TwilioError(exc.status_code, _HTTP_CODES.get(exc.status_code, fallback), exc.detail)
+    return error.response(dict(exc.headers) if exc.headers else None)
+
+
+_HTTP_CODES = {400: BAD_REQUEST, 404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    """Last resort: a bug, logged with its traceback, answered in Twilio's error body."""
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return TwilioError(500, INTERNAL_ERROR, "Internal Server Error").response()
 
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-#: What each endpoint answers; anything else is a 405 with this ``Allow`` header.
+#: What each endpoint answers; anything else is a 405 with this ``Allow`` header. Routes
+#: declare no methods, so every method (TRACE, FOO, ...) reaches the endpoint, is
+#: authenticated like any other request and gets Twilio's error body, not Starlette's text.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "tasks": ("GET", "POST"),
     "task": ("GET", "POST", "DELETE"),
@@ -285,33 +302,42 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 
+class AnyMethodRoute(Route):
+    """A route that takes every method (Starlette's default for a function is GET only and
+    its 405 is plain text): the endpoint answers unknown ones with Twilio's 405 itself."""
+
+    def __init__(self, path: str, endpoint: Handler) -> None:
+        super().__init__(path, endpoint)
+        self.methods = None
+
+
 def create_app(config: ServerConfig | None = None) -> Starlette:
     """The reference server as an ASGI app (in-process use or under uvicorn)."""
     config = config or ServerConfig()
     ref = ReferenceApp(config)
     app = Starlette(
         routes=[
-            Route("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks, methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task, methods=ALL_METHODS),
-            Route(
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task),
+            AnyMethodRoute(
                 "/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations",
                 ref.reservations,
-                methods=ALL_METHODS,
             ),
-            Route(
+            AnyMethodRoute(
                 "/v1/Workspaces/{workspace_sid}/Tasks/{sid}/Reservations/{reservation_sid}",
                 ref.reservation,
-                methods=ALL_METHODS,
             ),
-            Route("/v1/Workspaces/{workspace_sid}/Workers", ref.workers, methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker, methods=ALL_METHODS),
-            Route("/v1/Workspaces/{workspace_sid}/Activities", ref.activities, methods=ALL_METHODS),
-            Route(
-                "/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity, methods=ALL_METHODS
-            ),
-            Route("/{path:path}", ref.not_found, methods=ALL_METHODS),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Workers", ref.workers),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Activities", ref.activities),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity),
+            AnyMethodRoute("/{path:path}", ref.not_found),
         ],
-        exception_handlers={TwilioError: _twilio_error, Exception: _unexpected},
+        exception_handlers={
+            TwilioError: _twilio_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
     )
     app.state.reference = ref
     return apply_faults(app, config.faults)  # type: ignore[return-value]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from harness.reference.errors import bad_request
+from harness.reference.params import shown
 from harness.reference.store import TaskRow
 
 ORDER_COLUMNS = {
@@ -82,6 +84,19 @@ def after_clause(
     return "(" + " OR ".join(alternatives) + ")", params
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def _storable(value: object) -> bool:
+    """A sort-key value SQLite can compare: a finite float or an int within 64 bits (a
+    forged token's 10**30 would otherwise be an OverflowError, a 500)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -_INT64_MAX - 1 <= value <= _INT64_MAX
+    return isinstance(value, float) and math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class PageToken:
     values: list[Any]
@@ -103,14 +118,15 @@ class PageToken:
             if (
                 not isinstance(values, list)
                 or len(values) != key_count
-                or not all(isinstance(v, int | float) for v in values)
+                or not all(_storable(v) for v in values)
                 or not isinstance(page, int)
+                or not 0 <= page <= _INT64_MAX
                 or not isinstance(backwards, bool)
             ):
                 raise ValueError("shape")
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise bad_request(
-                f"Invalid PageToken '{token}': not a token issued for this query"
+                f"Invalid PageToken '{shown(token)}': not a token issued for this query"
             ) from None
         return PageToken(values, page, backwards)
 

@@ -16,11 +16,23 @@ DEFAULT_TIMEOUT = 86_400
 MAX_ATTRIBUTES_LENGTH = 4096
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+#: Longest echo of a client's value in an error message (a 1 MB value is not sent back).
+MAX_SHOWN = 64
+#: Significant digits beyond which an integer is out of range without being converted
+#: (``int()`` refuses more than ``sys.get_int_max_str_digits()`` digits: a 500, not a 400).
+_MAX_DIGITS = 40
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _SID_PATTERN = "^{prefix}[0-9a-fA-F]{{32}}$"
+
+
+def shown(value: str) -> str:
+    """``value`` as quoted in an error message: at most MAX_SHOWN characters."""
+    if len(value) <= MAX_SHOWN:
+        return value
+    return f"{value[:MAX_SHOWN]}... ({len(value)} characters)"
 
 
 def sid_matches(value: str, prefix: str) -> bool:
@@ -30,17 +42,24 @@ def sid_matches(value: str, prefix: str) -> bool:
 def parse_sid(name: str, value: str, prefix: str) -> str:
     if not sid_matches(value, prefix):
         raise bad_request(
-            f"Invalid {name} '{value}': expected a {prefix} SID ({prefix} + 32 hex digits)"
+            f"Invalid {name} '{shown(value)}': expected a {prefix} SID ({prefix} + 32 hex digits)"
         )
     return value
 
 
 def parse_int(name: str, value: str, minimum: int, maximum: int) -> int:
-    if not _INT.match(value.strip()):
-        raise bad_request(f"Invalid {name} '{value}': expected an integer")
-    number = int(value)
+    """An ASCII decimal integer in ``[minimum, maximum]``; any other text is a 400 (20001),
+    however many digits it has."""
+    text = value.strip()
+    if not _INT.fullmatch(text):
+        raise bad_request(f"Invalid {name} '{shown(value)}': expected an integer")
+    out_of_range = f"must be between {minimum} and {maximum}"
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > _MAX_DIGITS:
+        raise bad_request(f"Invalid {name} '{shown(text)}': {out_of_range}")
+    number = -int(digits) if text.startswith("-") else int(digits)
     if not minimum <= number <= maximum:
-        raise bad_request(f"Invalid {name} {number}: must be between {minimum} and {maximum}")
+        raise bad_request(f"Invalid {name} {number}: {out_of_range}")
     return number
 
 
@@ -65,21 +84,21 @@ def parse_date_time(name: str, value: str, now: float) -> float:
     """An ISO 8601 date-time, not in the future and not before the year 1900."""
     match = _ISO.match(value.strip())
     if not match:
-        raise bad_request(f"Invalid {name} '{value}': expected an ISO 8601 date-time")
+        raise bad_request(f"Invalid {name} '{shown(value)}': expected an ISO 8601 date-time")
     text = value.strip().replace(" ", "T")
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise bad_request(f"Invalid {name} '{value}': not a valid date-time") from None
+        raise bad_request(f"Invalid {name} '{shown(value)}': not a valid date-time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if moment.year < 1900:
-        raise bad_request(f"Invalid {name} '{value}': must not be before the year 1900")
+        raise bad_request(f"Invalid {name} '{shown(value)}': must not be before the year 1900")
     epoch = moment.timestamp()
     if epoch > now + 1:
-        raise bad_request(f"Invalid {name} '{value}': must not be in the future")
+        raise bad_request(f"Invalid {name} '{shown(value)}': must not be in the future")
     return epoch
 
 
@@ -89,7 +108,7 @@ def parse_bool(name: str, value: str) -> bool:
         return True
     if lowered == "false":
         return False
-    raise bad_request(f"Invalid {name} '{value}': expected true or false")
+    raise bad_request(f"Invalid {name} '{shown(value)}': expected true or false")
 
 
 def parse_statuses(values: list[str]) -> list[str]:
@@ -98,7 +117,7 @@ def parse_statuses(values: list[str]) -> list[str]:
     for status in statuses:
         if status not in STATUSES:
             raise bad_request(
-                f"Invalid AssignmentStatus '{status}': must be one of {', '.join(STATUSES)}"
+                f"Invalid AssignmentStatus '{shown(status)}': must be one of {', '.join(STATUSES)}"
             )
     return statuses
 

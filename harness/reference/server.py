@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from harness import asgi_server
 from harness.reference.app import create_app
 from harness.reference.config import ServerConfig
+from harness.reference.http_protocol import TwilioH11Protocol
 
 
 @dataclass
@@ -25,7 +26,9 @@ def start_in_thread(
 ) -> RunningServer:
     """Start a server on ``host:port`` (port 0 picks a free one) and wait until it listens."""
     config = config or ServerConfig()
-    served = asgi_server.start_in_thread(create_app(config), host, port, "trc-reference")
+    served = asgi_server.start_in_thread(
+        create_app(config), host, port, "trc-reference", http=TwilioH11Protocol
+    )
     return RunningServer(served.base_url, served.app, served._server, served._thread, config)
 
 
@@ -36,4 +39,4 @@ def serve_forever(
 
     The socket is bound first, so ``port`` 0 works and ``on_ready`` gets the real base URL.
     """
-    asgi_server.serve_forever(create_app(config), host, port, on_ready)
+    asgi_server.serve_forever(create_app(config), host, port, on_ready, http=TwilioH11Protocol)
