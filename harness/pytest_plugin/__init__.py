@@ -10,6 +10,20 @@ The entry point loads this module into every pytest run of an environment where 
 installed, so it costs nothing until asked: it only registers its options. The scenario
 engine, the target layer and the collection hooks (``harness.pytest_plugin.items``) are
 imported and registered only when ``--trc-target`` is given.
+
+Errors are one line and never an INTERNALERROR, with or without ``-n`` (xdist). The main
+process checks everything in ``pytest_configure``, before xdist starts any worker
+(``harness.pytest_plugin.preflight``):
+
+* a bad ``--trc-*`` option, a missing or malformed ``--trc-profile``, or missing credentials
+  for a URL target (``TWILIO_ACCOUNT_SID``/``TWILIO_AUTH_TOKEN`` or ``--trc-account-sid``/
+  ``--trc-auth-token``): ``ERROR: trc: ...`` and exit 4 (pytest's usage error, via
+  ``pytest.UsageError``; the same cases are exit 2 in ``trc run``);
+* a URL target that does not answer one probe request: ``Exit: trc: target URL is
+  unreachable: ... (check --trc-target)`` and exit 3, the code ``trc run`` uses.
+
+A target that stops answering after that check fails the scenarios that need it with the same
+one line (inside an xdist worker) or ends the run with exit 3 (without xdist).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ class _TrcState:
         self.clauses = clauses
         self._stack = ExitStack()
         self._engine: Any = None
+        self._broken: str | None = None
 
     def by_file(self) -> dict[str, list[Any]]:
         files: dict[str, list[Any]] = {}
@@ -40,33 +41,32 @@ class _TrcState:
         return self._engine
 
     def _open(self) -> Any:
+        from harness.pytest_plugin.preflight import UNREACHABLE_EXIT, one_line, target_options
         from harness.results.runid import new_run_id
         from harness.scenarios.engine import ScenarioEngine
         from harness.speccheck import load_spec
         from harness.targets.errors import TargetConfigError, TargetUnreachable
-        from harness.targets.resolve import TargetOptions, open_target
+        from harness.targets.resolve import open_target
 
-        option = self.config.getoption
-        options = TargetOptions(
-            target=option("trc_target"),
-            profile=option("trc_profile"),
-            account_sid=option("trc_account_sid"),
-            auth_token=option("trc_auth_token"),
-            allow_live=bool(option("trc_allow_live")),
-            faults=tuple(option("trc_fault") or ()),
-        )
+        if self._broken is not None:
+            pytest.fail(self._broken, pytrace=False)
         try:
-            ready = self._stack.enter_context(open_target(options))
+            ready = self._stack.enter_context(open_target(target_options(self.config)))
             engine = ScenarioEngine(ready, new_run_id(), spec=load_spec(None), clauses=self.clauses)
             self._stack.callback(engine.close)
             engine.probe()
-        except TargetConfigError as exc:
+        except (TargetConfigError, TargetUnreachable) as exc:
             self.close()
-            pytest.exit(f"trc: {exc}", returncode=2)
-        except TargetUnreachable as exc:
-            self.close()
-            pytest.exit(f"trc: {exc}", returncode=3)
-        return engine
+            self._broken = f"trc: {one_line(str(exc))}"
+            unreachable = isinstance(exc, TargetUnreachable)
+        else:
+            return engine
+        if is_worker(self.config):
+            # pytest.exit inside an xdist worker is a crash the controller reports as
+            # INTERNALERROR: fail this item and every later one with the same line instead.
+            pytest.fail(self._broken, pytrace=False)
+        code = UNREACHABLE_EXIT if unreachable else pytest.ExitCode.USAGE_ERROR
+        pytest.exit(self._broken, returncode=code)
 
     def close(self) -> None:
         self._stack.close()
@@ -75,26 +75,21 @@ class _TrcState:
 _STATE = pytest.StashKey[_TrcState]()
 
 
+def is_worker(config: pytest.Config) -> bool:
+    """True in an xdist worker (the controller has already run the preflight checks)."""
+    return hasattr(config, "workerinput")
+
+
 def configure(config: pytest.Config, target: str) -> None:
     """Load the scenarios, check the target options and keep the per-process state."""
+    from harness.pytest_plugin.preflight import preflight
     from harness.resources import scenarios_dir
     from harness.scenarios.discovery import discover, load_clause_registry
-    from harness.targets.errors import TargetConfigError
-    from harness.targets.resolve import TargetOptions, check_options
     from harness.yamlsrc import SourceError
 
     option = config.getoption
-    try:
-        check_options(
-            TargetOptions(
-                target=target,
-                profile=option("trc_profile"),
-                allow_live=bool(option("trc_allow_live")),
-                faults=tuple(option("trc_fault") or ()),
-            )
-        )
-    except TargetConfigError as exc:
-        raise pytest.UsageError(f"trc: {exc}") from None
+    if not is_worker(config):
+        preflight(config)
     root = Path(option("trc_scenarios") or scenarios_dir())
     if not root.exists():
         raise pytest.UsageError(f"trc: scenario folder {root} does not exist")
