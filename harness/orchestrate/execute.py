@@ -12,7 +12,7 @@ import dataclasses
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +41,7 @@ from harness.reporters.files import write_report_folder
 from harness.reporters.terminal import TerminalReporter, final_summary
 from harness.resources import default_report_dir
 from harness.results.model import CaseRecord, Failure, RunMeta, Status
+from harness.results.redact import Redactor
 from harness.results.runid import new_run_id, run_tag_for
 from harness.results.vocab import PhaseStatus, TargetKind
 from harness.targets.choice import TargetChoice
@@ -218,6 +219,8 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
     options = choice.options(request.account_sid, request.auth_token, request.allow_live)
     with open_target(options) as ready:
         run.secrets.append(ready.credentials.auth_token)
+        # live output is redacted like the report: a target may echo the credential
+        redactor = Redactor([ready.credentials.auth_token], ready.credentials.account_sid)
         target_run.base_url = ready.base_url
         if probe(ready).status_code == 401:
             meta.warnings.append(
@@ -235,7 +238,9 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
             spec=plan.spec,
             clauses=plan.clauses,
             on_start=run.reporter.begin,
-            on_record=run.reporter.case if rerun is None else rerun.wrap(run.reporter.case),
+            on_record=_redacted(run.reporter.case, redactor)
+            if rerun is None
+            else rerun.wrap(_redacted(run.reporter.case, redactor)),
         )
         for name in plan.phase_names:
             row, result = _run_phase(run, name, _phase_context(run, name, context, total))
@@ -328,3 +333,10 @@ def _phase_crash(name: str, reason: str) -> CaseRecord:
         reason=message,
         failure=Failure(step="(phase)", expectation="harness", message=message),
     )
+
+
+def _redacted(
+    show: Callable[[CaseRecord], None], redactor: Redactor
+) -> Callable[[CaseRecord], None]:
+    """``show`` for records with every secret, in any encoding, removed first."""
+    return lambda record: show(redactor.value(record))

@@ -7,9 +7,11 @@ Always:
   deliberately wrong token, no header when none was sent, ``<redacted:DIGEST>`` - 16 hex
   digits of its SHA-256 - for any other value a scenario set literally) - the replay needs
   the mode, never the value; ``Proxy-Authorization``, ``Cookie`` and ``Set-Cookie`` are dropped;
-* the auth token is replaced by ``<redacted>`` wherever it appears (URI, bodies, headers; raw,
-  URL-encoded and inside ``account:token`` base64);
-* after writing, ``assert_clean`` re-reads the file and refuses it if any secret survived.
+* the auth token is replaced by ``<redacted>`` wherever it appears (URI, bodies, headers) in
+  every form ``harness.results.redact`` knows: raw, percent-encoded, hex, standard and URL-safe
+  Base64 of the token and of ``account:token`` (padded or not), and any run that decodes to
+  one of those - a target that echoes the request's ``Authorization`` writes nothing usable;
+* after writing, ``assert_clean`` re-reads the file and refuses it if any form survived.
 
 On request:
 
@@ -29,10 +31,11 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.cassette.format import AUTH_DEFAULT, AUTH_MARKERS, AUTH_WRONG, other_auth_marker
-from harness.results.redact import REDACTED
+from harness.results.redact import Redactor, SecretMatcher
+from harness.results.redact import secret_forms as token_forms
 from harness.targets.safety import CASE_KEY, RUN_KEY
 from harness.targets.target import Credentials
 from harness.wire.client import WRONG_TOKEN
@@ -65,11 +68,7 @@ class CassetteRedactor:
         self.redact_attributes = redact_attributes
         token = credentials.auth_token
         self.secrets = secret_forms(credentials)
-        self._token_forms = sorted(
-            {t for t in (token, quote(token, safe=""), quote_plus(token)) if len(t) >= 4},
-            key=len,
-            reverse=True,
-        )
+        self._token = Redactor([token], account_sid=credentials.account_sid)
         self._basic_default = basic(credentials.account_sid, token)
         self._basic_wrong = basic(credentials.account_sid, WRONG_TOKEN)
         self.attribute_values: dict[str, str] = {}
@@ -131,8 +130,7 @@ class CassetteRedactor:
 
     # -- pieces -------------------------------------------------------------------------------
     def text(self, value: str) -> str:
-        for form in self._token_forms:
-            value = value.replace(form, REDACTED)
+        value = self._token.text(value)
         if self.redact_account and self.credentials.account_sid:
             value = value.replace(self.credentials.account_sid, ACCOUNT_PLACEHOLDER)
         return value
@@ -240,18 +238,12 @@ class CassetteRedactor:
 
 
 def secret_forms(credentials: Credentials) -> list[str]:
-    """Every form in which the auth token could appear in a file."""
-    token = credentials.auth_token
-    if not token or len(token) < 4:
-        return []
-    forms = {token, quote(token, safe=""), quote_plus(token)}
-    forms.add(basic(credentials.account_sid, token).split(" ", 1)[1])
-    forms.add(base64.b64encode(token.encode()).decode("ascii").rstrip("="))
-    return sorted(forms, key=len, reverse=True)
+    """Every explicit form in which the auth token could appear in a file (longest first)."""
+    return token_forms(credentials.auth_token, credentials.account_sid)
 
 
 def assert_clean(text: str, secrets: Iterable[str], where: str) -> None:
-    """Raise SecretLeak (naming the place, never the secret) if any secret is in ``text``."""
-    for secret in secrets:
-        if secret and secret in text:
-            raise SecretLeak(f"{where}: a credential survived redaction; nothing was written")
+    """Raise SecretLeak (naming the place, never the secret) if any secret is in ``text``, as
+    is or in a run that decodes to it (percent, Base64, hex)."""
+    if SecretMatcher.from_forms(secrets).found(text):
+        raise SecretLeak(f"{where}: a credential survived redaction; nothing was written")

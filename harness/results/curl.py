@@ -14,17 +14,14 @@ reproduced as written.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import re
 import shlex
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
+from urllib.parse import parse_qsl
 
 from harness.results.model import RecordedRequest
+from harness.results.redact import REDACTED, holds_secret, scrub
 
-REDACTED = "<redacted>"
+__all__ = ["REDACTED", "curl_command", "holds_secret"]
 #: headers curl writes itself (or that describe the connection, not the request)
 CURL_HEADERS = frozenset({"content-length", "host", "accept-encoding", "connection", "user-agent"})
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
@@ -33,8 +30,6 @@ SKIP_HEADERS = CURL_HEADERS | {"authorization"}
 FORM = "application/x-www-form-urlencoded"
 #: auth modes whose Authorization header the harness wrote (curl's -u stands for it)
 HARNESS_AUTH = frozenset({"default", "wrong"})
-
-_CHUNK = re.compile(r"[A-Za-z0-9+/=_\-%]{8,}")
 
 
 def curl_command(
@@ -81,35 +76,6 @@ def curl_command(
     return " ".join(parts)
 
 
-def holds_secret(text: str, secrets: Sequence[str]) -> bool:
-    """Whether ``text`` holds one of ``secrets``: as is, percent-encoded, or in a chunk that
-    decodes (Base64, URL-safe Base64, hex) to text holding it."""
-    if not secrets or not text:
-        return False
-    if any(_plain(text, s) for s in secrets):
-        return True
-    for chunk in _CHUNK.findall(text):
-        for decoded in _decodings(chunk):
-            if any(_plain(decoded, s) for s in secrets):
-                return True
-    return False
-
-
-def _plain(text: str, secret: str) -> bool:
-    return any(form in text for form in (secret, quote(secret, safe=""), quote_plus(secret)))
-
-
-def _decodings(chunk: str) -> list[str]:
-    out = [unquote_plus(chunk)]
-    padded = chunk + "=" * (-len(chunk) % 4)
-    for decode in (base64.b64decode, base64.urlsafe_b64decode):
-        with contextlib.suppress(binascii.Error, ValueError):
-            out.append(decode(padded).decode("utf-8", "replace"))
-    with contextlib.suppress(ValueError):
-        out.append(bytes.fromhex(chunk).decode("utf-8", "replace"))
-    return out
-
-
 def _scheme(value: str) -> str:
     """``Basic `` of ``Basic abc``; nothing for a bare credential."""
     head, _, rest = value.partition(" ")
@@ -117,13 +83,5 @@ def _scheme(value: str) -> str:
 
 
 def _clean(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret replaced; a chunk that decodes to one is replaced whole."""
-    if not holds_secret(text, secrets):
-        return text
-    for secret in secrets:
-        for form in (secret, quote(secret, safe=""), quote_plus(secret)):
-            text = text.replace(form, REDACTED)
-    for chunk in _CHUNK.findall(text):
-        if holds_secret(chunk, secrets):
-            text = text.replace(chunk, REDACTED)
-    return text
+    """``text`` with every secret replaced, in any encoding (harness.results.redact)."""
+    return scrub(text, secrets)
