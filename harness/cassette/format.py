@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from harness.wire.recording import parse_text
+from harness.yamlsrc import CASSETTE_LIMITS, SourceError, load_plain_file
 
 FORMAT = "trc-cassette/1"
 VCR_VERSION = 1
@@ -297,9 +298,9 @@ def load_cassette(path: Path | str) -> Cassette:
     if not path.is_file():
         raise CassetteError(f"cassette {path}: no such file")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        raise CassetteError(f"cassette {path}: not valid YAML: {exc}") from None
+        data = load_plain_file(path, str(path), CASSETTE_LIMITS)
+    except SourceError as exc:
+        raise CassetteError(f"cassette {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(f"cassette {path}: not a vcrpy cassette (no interactions list)")
     trc = data.get("trc")
@@ -382,7 +383,6 @@ def _wrap(text: str, width: int = 92) -> list[str]:
 
 
 _SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(_SafeDumper):  # type: ignore[misc, valid-type]

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.report.model import (
     Case,
     DeviationEntry,
@@ -37,6 +35,7 @@ from harness.report.model import (
     UnmatchedEntry,
 )
 from harness.results.vocab import DeviationKind, DeviationState, Status
+from harness.yamlsrc import SourceError, load_plain_file
 
 
 class DeviationFileError(ValueError):
@@ -72,11 +71,9 @@ class Deviation:
 def load_deviations(path: Path) -> list[Deviation]:
     where = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DeviationFileError(f"{where}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise DeviationFileError(f"{where}: not valid YAML: {exc}") from None
+        document = load_plain_file(path, where)
+    except SourceError as exc:
+        raise DeviationFileError(str(exc)) from None
     if document is None:
         return []
     if isinstance(document, list):

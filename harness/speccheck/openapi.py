@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from harness.results.vocab import Strength
 from harness.speccheck.strength import SpecProblem, error_strength, marked_inferred
+from harness.yamlsrc import load_plain_file
 
 SPEC_URI = "urn:trc:spec"
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -114,7 +114,8 @@ class SpecChecker:
 
     @classmethod
     def from_path(cls, path: Path) -> SpecChecker:
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        # the limits of harness.yamlsrc: an alias bomb or a huge file is a one-line error
+        return cls(load_plain_file(path, str(path)), str(path))
 
     def operation(self, method: str, url_path: str) -> Operation | None:
         for regex, operation in self.operations:

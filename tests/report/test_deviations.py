@@ -51,7 +51,7 @@ def test_load_a_valid_file(tmp_path: Path) -> None:
         ("version: 2\ndeviations: []\n", "version: expected 1"),
         ("deviations: {a: 1}\n", "expected a list"),
         ("deviations:\n  - case: a\n    reason: r\n    targets: [1]\n", "targets: expected"),
-        ("- [\n", "not valid YAML"),
+        ("- [\n", "YAML syntax error"),
     ],
 )
 def test_invalid_files_name_the_entry_and_field(tmp_path: Path, text: str, message: str) -> None:

@@ -5,8 +5,8 @@ Values are plain Python objects except mappings and sequences, which are ``LDict
 validator can say ``file:line: field: problem``. ``schema_problem`` does that for a JSON Schema:
 it validates located values and turns the most relevant error into a ``SourceError``.
 
-A bottom module: it imports nothing from the harness, so scenarios, targets and reports can all
-use it.
+Files are read within limits (size, aliases, nesting: ``harness.yamlsrc.limits``). A bottom
+room: it imports nothing else from the harness, so scenarios, targets and reports can use it.
 """
 
 from __future__ import annotations
@@ -23,21 +23,34 @@ from jsonschema.protocols import Validator
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from harness.yamlsrc.limits import (
+    CASSETTE_LIMITS,
+    DEFAULT_LIMITS,
+    Limits,
+    SourceError,
+    compose_documents,
+    load_plain_file,
+    read_source,
+)
 
-class SourceError(Exception):
-    """A problem in a YAML source file, located by line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+__all__ = [
+    "CASSETTE_LIMITS",
+    "DEFAULT_LIMITS",
+    "LDict",
+    "LList",
+    "Limits",
+    "SourceError",
+    "compose_documents",
+    "describe_value",
+    "line_of",
+    "load_documents",
+    "load_file",
+    "load_plain_file",
+    "plain",
+    "read_source",
+    "schema_problem",
+    "schema_validator",
+]
 
 
 class LDict(dict[Any, Any]):
@@ -108,28 +121,16 @@ class _Builder:
         raise SourceError(self.file, node.start_mark.line + 1, field, "unsupported YAML node")
 
 
-def load_documents(text: str, file: str) -> list[Any]:
-    """Every document of a YAML stream, as located values. Syntax errors become SourceError."""
-    try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        raise SourceError(file, line, "", f"YAML syntax error: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise SourceError(file, None, "", f"YAML error: {exc}") from None
+def load_documents(text: str, file: str, limits: Limits | None = None) -> list[Any]:
+    """Every document of a YAML stream, as located values. Syntax errors and broken limits
+    become SourceError."""
     builder = _Builder(file)
-    return [builder.build(node) for node in nodes if node is not None]
+    return [builder.build(node) for node in compose_documents(text, file, limits)]
 
 
-def load_file(path: Path, display: str | None = None) -> list[Any]:
+def load_file(path: Path, display: str | None = None, limits: Limits | None = None) -> list[Any]:
     file = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(file, None, "", f"cannot read: {exc}") from None
-    return load_documents(text, file)
+    return load_documents(read_source(path, file, limits), file, limits)
 
 
 def plain(value: Any) -> Any:
