@@ -25,6 +25,7 @@ from harness.fuzz.steering import LONG_TTL, Steering, TargetData, case_digest
 from harness.fuzz.tracking import CreationTracker, CreationWatcher
 from harness.fuzz.verdicts import unsupported_features
 from harness.results.redact import Redactor
+from harness.wire.requests_session import BoundedSession, ResponseTooLargeError
 
 IN_PROCESS_BASE_URL = "http://testserver"
 #: ``ignored_auth`` re-sends a successful request without and with wrong credentials. Once it
@@ -50,8 +51,6 @@ class TargetGone(BaseException):
 
 class FuzzSession:
     def __init__(self, options: FuzzOptions) -> None:
-        import requests
-
         self.options = options
         self.started = time.monotonic()
         budget = options.time_budget_s
@@ -91,7 +90,8 @@ class FuzzSession:
             self._client_cm = compat.asgi_client(self.schema.app)
             self.session = self._client_cm.__enter__()
         else:
-            self.session = requests.Session()
+            # No redirects followed, no other host, a total deadline and a body cap.
+            self.session = BoundedSession(self.base_url, options.request_timeout_s)
         self.auth = (options.account_sid, options.auth_token)
         self.call_kwargs: dict[str, Any] = {
             "session": self.session,
@@ -240,6 +240,11 @@ class FuzzSession:
         self.cases[(phase, operation_id, mode)] += 1
         try:
             response = case.call(**self.call_kwargs)
+        except ResponseTooLargeError as exc:
+            # An answer, too large to judge: the case errors; the target is not gone.
+            self._transport_errors = 0
+            self.collector.error(f"{operation_id}.response", str(exc))
+            return None
         except requests.RequestException as exc:
             self._transport_errors += 1
             self.collector.error(f"{operation_id}.transport", f"{type(exc).__name__}: {exc}")

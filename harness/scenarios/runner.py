@@ -49,6 +49,7 @@ from harness.speccheck.openapi import SpecChecker
 from harness.targets.profile import ProfileValueMissing, TargetProfile
 from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
 from harness.wire.client import ForeignHostError, TargetClient
+from harness.wire.limits import ResponseTooLarge
 from harness.wire.recording import parse_body, record_exchange
 
 MAX_KEPT_EXCHANGES = 25
@@ -301,6 +302,15 @@ class CaseRun:
         started = services.monotonic()
         try:
             response = services.client.send(request)
+        except ResponseTooLarge as exc:
+            # an answer came, too large to keep: record it cut, fail the step saying so
+            elapsed = services.monotonic() - started
+            self._keep(
+                record_exchange(step.name, request, exc.response, services.redactor, elapsed)
+            )
+            raise StepFailed(
+                Failure(step.name, "response", "a body within the cap", exc.size, str(exc))
+            ) from None
         except httpx.TransportError as exc:
             self._keep(record_exchange(step.name, request, None, services.redactor, 0.0, str(exc)))
             raise StepFailed(

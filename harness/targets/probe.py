@@ -9,6 +9,7 @@ import httpx
 from harness.targets.errors import TargetUnreachable
 from harness.targets.ready import ReadyTarget
 from harness.wire.client import TargetClient
+from harness.wire.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRY_BUDGET_S
 
 
 def client_for(
@@ -16,8 +17,10 @@ def client_for(
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> TargetClient:
-    """A ``TargetClient`` for ``target`` with the profile's timeout and 429 retry budget."""
+    """A ``TargetClient`` for ``target`` with the profile's total deadline, 429 retries, body
+    cap (``http.max_body_bytes``) and retry budget (``http.retry_budget_seconds``)."""
     profile = target.profile
+    http = profile.data.get("http", {})
     extra = {"sleep": sleep} if sleep is not None else {}
     return TargetClient(
         target.base_url,
@@ -25,6 +28,8 @@ def client_for(
         timeout=profile.timeout_seconds,
         max_retries_on_429=profile.max_retries_on_429,
         transport=transport,
+        max_body_bytes=int(http.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+        retry_budget_s=float(http.get("retry_budget_seconds", DEFAULT_RETRY_BUDGET_S)),
         **extra,
     )
 

@@ -117,6 +117,10 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
                 "max_retries_on_429": {"type": "integer", "minimum": 0},
+                #: the body cap: a longer response fails its case "response too large"
+                "max_body_bytes": {"type": "integer", "minimum": 1024},
+                #: the run's budget for waiting out 429/503 (Retry-After) across all requests
+                "retry_budget_seconds": {"type": "number", "minimum": 0},
             },
         },
     },

@@ -1,7 +1,14 @@
 """One keep-alive HTTP client per target: Basic auth, form encoding, 429 retries, host pinning.
 
 Every request goes to the target's own scheme and host; an absolute URL elsewhere (say a
-``next_page_url`` pointing at another host) is refused so credentials never leave the target.
+``next_page_url`` pointing at another host) is refused so credentials never leave the target,
+and redirects are never followed (a 3xx is the answer under test).
+
+Every attempt has a total deadline (connect + headers + the whole body within ``timeout``
+seconds, ``NoCompleteAnswer`` otherwise), its body is read up to ``max_body_bytes``
+(``ResponseTooLarge`` beyond), and the sleeps between 429/503 retries come out of one budget
+for the client's life (``retry_budget_s``; ``RetryBudgetSpent`` once it is spent). All three
+are ``httpx.TransportError``s: a runner that handles "no response" handles them.
 """
 
 from __future__ import annotations
@@ -15,10 +22,22 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from harness import __version__
+from harness.wire.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RETRY_BUDGET_S,
+    NoCompleteAnswer,
+    RetryBudgetSpent,
+    deadline_scope,
+    deadline_transport,
+    read_capped,
+    seconds,
+)
 
 FORM = "application/x-www-form-urlencoded"
 WRONG_TOKEN = "0" * 32
 MAX_RETRY_AFTER = 30.0
+#: Statuses retried (after Retry-After, within the retry budget): rate limited, unavailable.
+RETRIED_STATUSES = frozenset({429, 503})
 
 
 @dataclass(frozen=True)
@@ -59,16 +78,23 @@ class TargetClient:
         max_retries_on_429: int = 3,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        retry_budget_s: float = DEFAULT_RETRY_BUDGET_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        self.timeout = float(timeout)
         self.max_retries_on_429 = max_retries_on_429
+        self.max_body_bytes = max_body_bytes
+        self.retry_budget_s = float(retry_budget_s)
+        #: seconds of the retry budget still to spend (shared by every request of the client)
+        self.retry_budget_left = float(retry_budget_s)
         self.sleep = sleep
         base = urlsplit(self.base_url)
         self._origin = (base.scheme, base.netloc.lower())
         self._http = httpx.Client(
             timeout=timeout,
-            transport=transport,
+            transport=transport if transport is not None else deadline_transport(),
             follow_redirects=False,
             headers={"User-Agent": f"taskrouter-conformance/{__version__}"},
         )
@@ -130,15 +156,38 @@ class TargetClient:
         return request
 
     def send(self, request: httpx.Request) -> httpx.Response:
-        """Send, retrying a 429 up to ``max_retries_on_429`` times (honouring Retry-After)."""
+        """Send, retrying a 429/503 up to ``max_retries_on_429`` times (honouring Retry-After)
+        while the retry budget lasts; each attempt bounded by the total deadline and body cap."""
         attempt = 0
         while True:
-            response = self._http.send(request)
-            response.read()
-            if response.status_code != 429 or attempt >= self.max_retries_on_429:
+            response = self._attempt(request)
+            if response.status_code not in RETRIED_STATUSES or attempt >= self.max_retries_on_429:
                 return response
             attempt += 1
-            self.sleep(_retry_after(response, attempt))
+            wait = _retry_after(response, attempt)
+            if wait > self.retry_budget_left:
+                raise RetryBudgetSpent(
+                    f"the target still answers {response.status_code} after {attempt - 1} "
+                    f"retr{'y' if attempt == 2 else 'ies'} and the run's retry budget "
+                    f"({seconds(self.retry_budget_s)} s) is spent "
+                    f"(Retry-After asks {seconds(wait)} s more)",
+                    request=request,
+                )
+            self.retry_budget_left -= wait
+            self.sleep(wait)
+
+    def _attempt(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.timeout
+        try:
+            with deadline_scope(deadline):
+                response = self._http.send(request, stream=True)
+                return read_capped(response, self.max_body_bytes, deadline, self.timeout)
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, NoCompleteAnswer) or time.monotonic() >= deadline:
+                raise NoCompleteAnswer(
+                    f"no complete answer within {seconds(self.timeout)} s", request=request
+                ) from None
+            raise
 
 
 def _basic(user: str, password: str) -> str:

@@ -9,8 +9,12 @@ import httpx
 
 from harness.results.model import Exchange, RecordedRequest, RecordedResponse
 from harness.results.redact import Redactor
+from harness.wire.limits import CUT_SIZE
 
 MAX_BODY_CHARS = 20_000
+#: A JSON body longer than this is recorded as its first ``MAX_BODY_CHARS`` characters (text)
+#: instead of the document, so no artifact grows with what a target sends.
+MAX_JSON_CHARS = 200_000
 
 
 def parse_text(text: str | None) -> Any:
@@ -34,6 +38,20 @@ def _truncate(text: str) -> str:
     return text[:MAX_BODY_CHARS] + f"... [{len(text) - MAX_BODY_CHARS} more characters]"
 
 
+def _recorded_body(response: httpx.Response) -> Any:
+    """What is stored of a response body: the JSON document, or text cut at ``MAX_BODY_CHARS``;
+    a body cut at the body cap (``CUT_SIZE``) or a huge JSON document is stored cut, its true
+    size named."""
+    cut = response.extensions.get(CUT_SIZE)
+    text = response.text
+    if cut is not None:
+        return text[:MAX_BODY_CHARS] + f"... [cut: the body is {cut} bytes or more]"
+    if len(text) > MAX_JSON_CHARS:
+        return _truncate(text)
+    parsed = parse_text(text)
+    return _truncate(parsed) if isinstance(parsed, str) else parsed
+
+
 def record_exchange(
     step: str,
     request: httpx.Request,
@@ -51,9 +69,7 @@ def record_exchange(
     )
     recorded_response = None
     if response is not None:
-        parsed = parse_body(response)
-        if isinstance(parsed, str):
-            parsed = _truncate(parsed)
+        parsed = _recorded_body(response)
         recorded_response = RecordedResponse(
             status=response.status_code,
             headers=redactor.headers(dict(response.headers)),
