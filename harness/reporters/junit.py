@@ -103,24 +103,16 @@ def junit_from_report(report: Report) -> ET.ElementTree:
             errors = sum(1 for c in subset if c.unexpected and c.status is Status.ERROR)
             passed = sum(1 for c in subset if c.status is Status.PASS)
             skipped = len(subset) - failures - errors - passed
-            suite = ET.SubElement(
-                root,
-                "testsuite",
-                name=f"{target.label} · {phase}" if report.several else phase,
-                tests=str(len(subset)),
-                failures=str(failures),
-                errors=str(errors),
-                skipped=str(skipped),
-                time=f"{sum(c.duration_s or 0 for c in subset):.3f}",
-                timestamp=str(target.started_at or report.run.started_at or ""),
-            )
-            totals["tests"] += len(subset)
-            totals["failures"] += failures
-            totals["errors"] += errors
-            totals["skipped"] += skipped
-            properties = ET.SubElement(suite, "properties")
-            for name, value in _properties(report, target):
-                ET.SubElement(properties, "property", name=name, value=value)
+            counts = {
+                "tests": len(subset),
+                "failures": failures,
+                "errors": errors,
+                "skipped": skipped,
+            }
+            seconds = sum(c.duration_s or 0 for c in subset)
+            suite = _suite(root, report, target, phase, counts, seconds)
+            for key, value in counts.items():
+                totals[key] += value
             for case in subset:
                 _testcase(suite, case, report.clauses)
         if target.causes:
@@ -133,6 +125,29 @@ def junit_from_report(report: Report) -> ET.ElementTree:
     return ET.ElementTree(root)
 
 
+def _suite(
+    root: ET.Element,
+    report: Report,
+    target: Target,
+    name: str,
+    counts: dict[str, int],
+    seconds: float,
+) -> ET.Element:
+    """One ``testsuite`` of a target (a phase, or the causes) with its counts and properties."""
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=f"{target.label} · {name}" if report.several else name,
+        **{key: str(value) for key, value in counts.items()},
+        time=f"{seconds:.3f}",
+        timestamp=str(target.started_at or report.run.started_at or ""),
+    )
+    properties = ET.SubElement(suite, "properties")
+    for key, value in _properties(report, target):
+        ET.SubElement(properties, "property", name=key, value=value)
+    return suite
+
+
 def _failing_cause(cause: Cause) -> bool:
     return not cause.inferred_schema and cause.expected_deviations < len(cause.case_ids)
 
@@ -140,20 +155,13 @@ def _failing_cause(cause: Cause) -> bool:
 def _causes_suite(root: ET.Element, report: Report, target: Target) -> dict[str, int]:
     causes = target.causes
     failures = sum(1 for c in causes if _failing_cause(c))
-    suite = ET.SubElement(
-        root,
-        "testsuite",
-        name=f"{target.label} · {CAUSES_SUITE}" if report.several else CAUSES_SUITE,
-        tests=str(len(causes)),
-        failures=str(failures),
-        errors="0",
-        skipped=str(len(causes) - failures),
-        time="0.000",
-        timestamp=str(target.started_at or report.run.started_at or ""),
-    )
-    properties = ET.SubElement(suite, "properties")
-    for name, value in _properties(report, target):
-        ET.SubElement(properties, "property", name=name, value=value)
+    counts = {
+        "tests": len(causes),
+        "failures": failures,
+        "errors": 0,
+        "skipped": len(causes) - failures,
+    }
+    suite = _suite(root, report, target, CAUSES_SUITE, counts, 0.0)
     for rank, cause in enumerate(causes, 1):
         element = ET.SubElement(
             suite, "testcase", classname=CAUSES_SUITE, name=f"{cause.id} {cause.title}"
@@ -182,7 +190,7 @@ def _causes_suite(root: ET.Element, report: Report, target: Target) -> dict[str,
             why = "inferred schema difference" if cause.inferred_schema else "expected deviation"
             node = ET.SubElement(element, "skipped", message=f"{why}: {cause.title}")
         node.text = text
-    return {"tests": len(causes), "failures": failures, "skipped": len(causes) - failures}
+    return counts
 
 
 def _testcase(suite: ET.Element, case: Case, clauses: dict[str, Clause]) -> None:
