@@ -95,7 +95,7 @@ def compose_documents(text: str, file: str, limits: Limits | None = None) -> lis
     try:
         return _compose_all(loader, file, limits or DEFAULT_LIMITS)
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, limits or DEFAULT_LIMITS) from None
     finally:
         loader.dispose()
 
@@ -113,7 +113,7 @@ def load_plain_file(path: Path, display: str | None = None, limits: Limits | Non
             raise SourceError(file, line, "", "expected a single YAML document")
         return loader.construct_document(nodes[0]) if nodes else None
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, limits or DEFAULT_LIMITS) from None
     finally:
         loader.dispose()
 
@@ -122,10 +122,18 @@ def _size(count: int) -> str:
     return f"{count // MB} MB" if count % MB == 0 else f"{count} bytes"
 
 
-def _syntax_error(exc: yaml.YAMLError, file: str) -> SourceError:
+#: libyaml >= 0.2.5 (bundled with newer PyYAML wheels) has a nesting limit of its own; when
+#: its scanner, which reads ahead of our composer, hits it first, the error says what ours says
+_LIBYAML_DEPTH = "maximum nesting depth"
+
+
+def _syntax_error(exc: yaml.YAMLError, file: str, limits: Limits) -> SourceError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if _LIBYAML_DEPTH in str(exc.problem or ""):
+            message = f"nested too deeply (more than {limits.max_depth} levels)"
+            return SourceError(file, line, "", message)
         return SourceError(file, line, "", f"YAML syntax error: {exc.problem or exc}")
     return SourceError(file, None, "", f"YAML error: {exc}")
 
