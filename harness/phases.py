@@ -177,6 +177,9 @@ class PhaseResult:
     #: case id -> operations the case exercises, for records that keep no exchanges.
     operations: dict[str, list[str]] = field(default_factory=dict)
     cleanup: Cleanup = field(default_factory=Cleanup)
+    #: (workspace SID, task SID) of tasks the phase created without the run tag: the run's
+    #: final cleanup cannot find them by tag, so it checks each is gone.
+    untagged: list[tuple[str, str]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

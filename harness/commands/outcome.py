@@ -5,6 +5,11 @@ configuration (a malformed scenario or profile, an unknown option value, a bad `
 expression or budget) prints ``PROG: error: MESSAGE`` and gives ``ExitCode.USAGE`` (2); a
 target that does not answer prints ``PROG: MESSAGE`` and gives ``ExitCode.UNREACHABLE`` (3).
 The body returns its own code otherwise (``harness.exitcodes.ExitCode``).
+
+The body runs with ``harness.interrupts.Interrupts`` installed: SIGINT and SIGTERM stop it
+and its runners clean up; an interrupt that reaches this level (before anything was created,
+or after a second Ctrl-C) prints one line and gives ``ExitCode.INTERRUPTED`` (130), never
+click's "Aborted!" and exit 1.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 import click
 
 from harness.exitcodes import ExitCode
+from harness.interrupts import Interrupts
 from harness.phases import BudgetError
 from harness.selection import SelectError
 from harness.targets.errors import TargetConfigError, TargetUnreachable
@@ -32,7 +38,11 @@ USAGE_ERRORS: tuple[type[Exception], ...] = (
 def run_guarded(prog: str, function: Callable[..., int], **options: Any) -> int:
     """``function(**options)``'s exit code, or the code of the error that ended it."""
     try:
-        return int(function(**options))
+        with Interrupts(prog).installed():
+            return int(function(**options))
+    except KeyboardInterrupt:
+        click.echo(f"{prog}: interrupted", err=True)
+        return ExitCode.INTERRUPTED
     except USAGE_ERRORS as exc:
         click.echo(f"{prog}: error: {exc}", err=True)
         return ExitCode.USAGE

@@ -11,10 +11,13 @@ from harness.fuzz.session import FuzzSession
 MAX_SWEEP_PAGES = 20
 
 
-def cleanup(session: FuzzSession) -> tuple[list[str], dict[str, str]]:
-    """The SIDs deleted, and those that could not be deleted (with the reason)."""
-    deleted: list[str] = []
-    failures: dict[str, str] = {}
+def cleanup(
+    session: FuzzSession, deleted: list[str] | None = None, failures: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The SIDs deleted, and those that could not be deleted (with the reason); ``deleted``
+    and ``failures`` are filled as it goes (an interrupted cleanup keeps what it did)."""
+    deleted = [] if deleted is None else deleted
+    failures = {} if failures is None else failures
     for workspace_sid, sid in list(session.tracker.items):
         _delete(session, workspace_sid, sid, deleted, failures)
     if session.target.tag and not session.in_process:

@@ -307,6 +307,32 @@ def root_rule(name: str, strategy: Any, label: str) -> Any:
     )
 
 
+@contextlib.contextmanager
+def probes_through(session: Any) -> Iterator[None]:
+    """Send the extra requests of schemathesis' own checks through ``session``.
+
+    The auth checks (``ignored_auth``) re-send a request without and with wrong credentials
+    through the transport with the run's session taken out (``send_probe``): a fresh session
+    that follows same-host redirects, reads bodies whole and is unseen by the run's creation
+    tracker, so a target that accepted such a create kept a task nobody deletes. Within the
+    block every request sent without a session uses ``session`` (which carries no
+    credentials of its own).
+    """
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    original = REQUESTS_TRANSPORT.send
+
+    def send(case: Any, *, session: Any = None, **kwargs: Any) -> Any:
+        return original(case, session=bounded if session is None else session, **kwargs)
+
+    bounded = session
+    REQUESTS_TRANSPORT.send = send  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del REQUESTS_TRANSPORT.send
+
+
 # -- Hypothesis -----------------------------------------------------------------------------
 @contextlib.contextmanager
 def without_local_constants() -> Iterator[None]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from harness.phases import Budget
 from harness.resources import spec_file
 from harness.results.model import CaseRecord, Status
+from harness.wire.limits import DEFAULT_MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from harness.targets.ready import ReadyTarget
@@ -91,6 +92,8 @@ class FuzzOptions:
     #: Stateful scenarios (None: ``max_examples``).
     stateful_scenarios: int | None = None
     request_timeout_s: float = 10.0
+    #: Bodies longer than this are not read (the profile's ``http.max_body_bytes``).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     spec_path: Path = DEFAULT_SPEC
     #: Called with a short text after each phase of each operation (live progress).
     progress: Callable[[str], None] | None = None
@@ -136,6 +139,8 @@ class FuzzOutcome:
     #: Created tasks that cleanup deleted, and those it could not delete (with the reason).
     deleted: list[str] = field(default_factory=list)
     cleanup_failures: dict[str, str] = field(default_factory=dict)
+    #: Created tasks whose Attributes lack the run tag (a tag sweep cannot find them).
+    untagged: list[tuple[str, str]] = field(default_factory=list)
     duration_s: float = 0.0
     #: True when the time budget ran out before every phase finished.
     time_exhausted: bool = False
@@ -218,6 +223,7 @@ def options_for_target(target: ReadyTarget, **kwargs: Any) -> FuzzOptions:
         "account_sid": target.credentials.account_sid,
         "auth_token": target.credentials.auth_token,
         "request_timeout_s": float(target.profile.timeout_seconds),
+        "max_body_bytes": target.profile.max_body_bytes,
         "unsupported": frozenset(target.profile.unsupported),
         **workspace_fields_from_profile(target.profile.data),
     }

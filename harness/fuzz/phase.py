@@ -104,6 +104,7 @@ class FuzzPhase:
             seed=outcome.seed,
             operations=hints,
             cleanup=cleanup,
+            untagged=outcome.untagged,
             summary=summary,
             warnings=warnings,
         )

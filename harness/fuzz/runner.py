@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 
+from harness import interrupts
 from harness.fuzz import compat
 from harness.fuzz.cleanup import cleanup
 from harness.fuzz.minimize import minimize_findings
@@ -54,7 +55,7 @@ def _execute(session: FuzzSession) -> FuzzOutcome:
     try:
         _probe(session)
         gone = False
-        with compat.without_local_constants():
+        with compat.without_local_constants(), compat.probes_through(session.session):
             try:
                 _run_phases(session)
             except KeyboardInterrupt:
@@ -62,22 +63,30 @@ def _execute(session: FuzzSession) -> FuzzOutcome:
             except TargetGone as exc:
                 gone = True
                 session.warnings.append(f"the target stopped answering: {exc}")
-        if not (interrupted or gone):
-            try:
-                minimize_findings(session)
-            except (OutOfTime, TargetGone):
-                pass
-            except KeyboardInterrupt:
-                interrupted = True
+            if not (interrupted or gone or interrupts.stop_requested()):
+                try:
+                    minimize_findings(session)
+                except (OutOfTime, TargetGone):
+                    pass
+                except KeyboardInterrupt:
+                    interrupted = True
     finally:
-        deleted, failures = cleanup(session)
-        session.close()
+        try:
+            with interrupts.cleaning():
+                cleanup(session, deleted, failures)
+        except interrupts.CleanupAbandoned:
+            interrupted = True
+            session.warnings.append("the cleanup was skipped at the second interrupt")
+        finally:
+            session.close()
+    interrupted = interrupted or interrupts.stop_requested()
     order = [op for op in OPERATIONS if op in session.operations]
     return FuzzOutcome(
         records=session.collector.records(order),
         seed=session.options.seed,
         cases=session.cases,
         created=list(session.tracker.items),
+        untagged=session.tracker.untagged(session.target.tag),
         deleted=deleted,
         cleanup_failures=failures,
         duration_s=time.monotonic() - session.started,

@@ -91,7 +91,13 @@ class FuzzSession:
             self.session = self._client_cm.__enter__()
         else:
             # No redirects followed, no other host, a total deadline and a body cap.
-            self.session = BoundedSession(self.base_url, options.request_timeout_s)
+            # Every answer goes past the tracker, those to schemathesis' own probes too.
+            self.session = BoundedSession(
+                self.base_url,
+                options.request_timeout_s,
+                options.max_body_bytes,
+                observer=self.tracker.observe,
+            )
         self.auth = (options.account_sid, options.auth_token)
         self.call_kwargs: dict[str, Any] = {
             "session": self.session,
@@ -122,7 +128,6 @@ class FuzzSession:
         self._results: list[Any] = []
         self._transport_errors = 0
         compat.register_schema_hook(self.schema, "after_validate", self._after_validate)
-        compat.register_schema_hook(self.schema, "after_call", self._after_call)
 
     # -- set-up and tear-down ---------------------------------------------------------------
     def _operations(self) -> dict[str, Any]:
@@ -157,10 +162,6 @@ class FuzzSession:
     # -- hooks ------------------------------------------------------------------------------
     def _after_validate(self, context: Any, case: Any, response: Any, results: list[Any]) -> None:
         self._results = list(results)
-
-    def _after_call(self, context: Any, case: Any, response: Any) -> None:
-        if response.status_code == 201:
-            self.tracker.observe("POST", case.formatted_path, 201, response.content)
 
     # -- seeds, settings, time --------------------------------------------------------------
     def seed_for(self, *parts: str) -> int:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from harness.targets.safety import carries_run_tag
+
 #: Called with the SID and the body of each newly created task.
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -21,15 +23,26 @@ class CreationTracker:
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
         self._index: dict[str, int] = {}
+        #: the Attributes each task was created with (as answered)
+        self.attributes: dict[str, Any] = {}
         self.listeners: list[Listener] = []
 
     def add(self, workspace_sid: str, sid: str, task: dict[str, Any] | None = None) -> None:
         if sid in self._index:
             return
         self._index[sid] = len(self.items)
+        self.attributes[sid] = (task or {}).get("attributes")
         self.items.append((workspace_sid, sid))
         for listener in self.listeners:
             listener(sid, task or {})
+
+    def untagged(self, run_tag: str | None) -> list[tuple[str, str]]:
+        """The tasks whose Attributes do not carry ``run_tag``."""
+        return [
+            (ws, sid)
+            for ws, sid in self.items
+            if run_tag is None or not carries_run_tag(self.attributes.get(sid), run_tag)
+        ]
 
     def index(self, sid: str) -> int | None:
         return self._index.get(sid)

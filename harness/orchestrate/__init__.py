@@ -6,7 +6,7 @@ through the ``harness.phases`` contract, builds the one typed report and writes 
 reporters. The click glue lives in ``harness.commands``.
 """
 
-from harness.orchestrate.execute import execute, interrupt_on_sigterm
+from harness.orchestrate.execute import execute
 from harness.orchestrate.plan import RunPlan, load_gate_inputs, plan_run, resolve_phases
 from harness.orchestrate.request import RunRequest
 
@@ -14,7 +14,6 @@ __all__ = [
     "RunPlan",
     "RunRequest",
     "execute",
-    "interrupt_on_sigterm",
     "load_gate_inputs",
     "plan_run",
     "resolve_phases",

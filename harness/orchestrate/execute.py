@@ -4,24 +4,27 @@ apply the gate. The one flow behind ``trc run`` and ``trc rerun``.
 Exit codes (``harness.exitcodes.ExitCode``): 0 the gate passed, 1 it failed, 2 usage or
 configuration (raised before anything starts), 3 a target unreachable, 130 interrupted (after
 cleaning up and writing the partial report).
+
+Interrupts (``harness.interrupts``, installed by ``run_guarded``): the first SIGINT/SIGTERM
+stops the phase in progress (it cleans up and returns what it has), no further phase or
+target starts, the run's final cleanup deletes what is left by tag, and the partial report is
+written; the second skips the cleanup and names the ``trc sweep`` command.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-from harness import __version__
+from harness import __version__, interrupts
 from harness.exitcodes import ExitCode
+from harness.orchestrate.finish import finish_target, sweep_command
 from harness.orchestrate.plan import RunPlan, plan_run
 from harness.orchestrate.request import RunRequest
 from harness.orchestrate.rerun import RerunFilter, write_rerun_folder
@@ -47,24 +50,8 @@ from harness.results.vocab import PhaseStatus, TargetKind
 from harness.targets.choice import TargetChoice
 from harness.targets.errors import TargetUnreachable
 from harness.targets.probe import probe
+from harness.targets.ready import ReadyTarget
 from harness.targets.resolve import open_target
-
-
-@contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so cleanup runs the same way as for Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -97,8 +84,14 @@ def execute(request: RunRequest) -> int:
     started = time.monotonic()
     runs: list[TargetRun] = []
     interrupted = unreachable = False
-    with interrupt_on_sigterm(), _closing(run.reporter):
+    current: list[TargetChoice] = []
+    interrupts.set_sweep_hint(lambda: sweep_command(current[-1], run.run_id) if current else None)
+    with _closing(run.reporter):
         for choice in plan.choices:
+            if interrupts.stop_requested():
+                interrupted = True
+                break
+            current.append(choice)
             try:
                 target_run, interrupted = _run_target(run, choice)
             except TargetUnreachable as exc:
@@ -192,7 +185,6 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
     only = None
     if request.only is not None:
         only = frozenset(request.only.get(choice.label, request.only.get("*", [])))
-    rerun = RerunFilter.of(only)
     meta = RunMeta(
         run_id=run.run_id,
         run_tag=run_tag_for(run.run_id),
@@ -214,63 +206,104 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
         meta=meta,
     )
     started = time.monotonic()
-    interrupted = False
-    cleanup = Cleanup()
+    state = _TargetState()
     options = choice.options(request.account_sid, request.auth_token, request.allow_live)
-    with open_target(options) as ready:
-        run.secrets.append(ready.credentials.auth_token)
-        # live output is redacted like the report: a target may echo the credential
-        redactor = Redactor([ready.credentials.auth_token], ready.credentials.account_sid)
-        target_run.base_url = ready.base_url
-        if probe(ready).status_code == 401:
-            meta.warnings.append(
-                f"{choice.label}: the probe request got 401: check the credentials "
-                "(every case will fail)"
-            )
-        total = sum(1 for s in plan.chosen if only is None or s.id in only)
-        run.reporter.start(meta, total, ready.base_url, request.seed, request.rerun_of)
-        context = PhaseContext(
-            target=ready,
-            run_id=run.run_id,
-            run_tag=meta.run_tag,
-            options=_phase_options(request, only),
-            library=plan.library,
-            spec=plan.spec,
-            clauses=plan.clauses,
-            on_start=run.reporter.begin,
-            on_record=_redacted(run.reporter.case, redactor)
-            if rerun is None
-            else rerun.wrap(_redacted(run.reporter.case, redactor)),
-        )
-        for name in plan.phase_names:
-            row, result = _run_phase(run, name, _phase_context(run, name, context, total))
-            if result is not None and rerun is not None:
-                result.records = rerun.records(result.records)
-                row.cases = len(result.records)
-            run.reporter.phase_end(
-                name,
-                row.cases,
-                result.seed if result is not None else None,
-                "" if row.status is PhaseStatus.RAN else str(row.status),
-            )
-            target_run.phases.append(row)
-            if result is None:  # the phase crashed: its error case stands in for it
-                target_run.records.append(_phase_crash(name, row.reason or ""))
-                continue
-            target_run.records += result.records
-            target_run.hints.update(result.operations)
-            cleanup += result.cleanup
-            meta.warnings += result.warnings
-            if result.interrupted:
-                interrupted = True
-                break
-            if result.seed is not None:
-                target_run.seed = result.seed
-    meta.cleanup = cleanup.as_dict()
+    try:
+        with open_target(options) as ready:
+            try:
+                _run_phases(run, choice, ready, meta, target_run, only, state)
+            except KeyboardInterrupt:
+                state.interrupted = True
+            if state.started and choice.kind != TargetKind.CASSETTE:
+                finish_target(ready, meta, state.cleanup, state.untagged, choice)
+            else:
+                meta.cleanup = state.cleanup.as_dict()
+    except KeyboardInterrupt:  # while the embedded reference starts or stops
+        state.interrupted = True
+        meta.cleanup = meta.cleanup or state.cleanup.as_dict()
+    interrupted = state.interrupted or interrupts.stop_requested()
     meta.interrupted = interrupted
     meta.finished_at = _now()
     meta.duration_s = round(time.monotonic() - started, 3)
     return target_run, interrupted
+
+
+@dataclass
+class _TargetState:
+    """What the phases of one target add up to."""
+
+    cleanup: Cleanup = dataclasses.field(default_factory=Cleanup)
+    untagged: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+    #: a phase began (so the run may have created something)
+    started: bool = False
+
+
+def _run_phases(
+    run: _Run,
+    choice: TargetChoice,
+    ready: ReadyTarget,
+    meta: RunMeta,
+    target_run: TargetRun,
+    only: frozenset[str] | None,
+    state: _TargetState,
+) -> None:
+    """Probe ``ready`` and run every phase on it, adding to ``target_run`` and ``state``."""
+    request, plan = run.request, run.plan
+    rerun = RerunFilter.of(only)
+    run.secrets.append(ready.credentials.auth_token)
+    # live output is redacted like the report: a target may echo the credential
+    redactor = Redactor([ready.credentials.auth_token], ready.credentials.account_sid)
+    target_run.base_url = ready.base_url
+    if probe(ready).status_code == 401:
+        meta.warnings.append(
+            f"{choice.label}: the probe request got 401: check the credentials "
+            "(every case will fail)"
+        )
+    total = sum(1 for s in plan.chosen if only is None or s.id in only)
+    run.reporter.start(meta, total, ready.base_url, request.seed, request.rerun_of)
+    context = PhaseContext(
+        target=ready,
+        run_id=run.run_id,
+        run_tag=meta.run_tag,
+        options=_phase_options(request, only),
+        library=plan.library,
+        spec=plan.spec,
+        clauses=plan.clauses,
+        on_start=run.reporter.begin,
+        on_record=_redacted(run.reporter.case, redactor)
+        if rerun is None
+        else rerun.wrap(_redacted(run.reporter.case, redactor)),
+    )
+    for name in plan.phase_names:
+        if interrupts.stop_requested():
+            state.interrupted = True
+            break
+        state.started = True
+        row, result = _run_phase(run, name, _phase_context(run, name, context, total))
+        if result is not None and rerun is not None:
+            result.records = rerun.records(result.records)
+            row.cases = len(result.records)
+        run.reporter.phase_end(
+            name,
+            row.cases,
+            result.seed if result is not None else None,
+            "" if row.status is PhaseStatus.RAN else str(row.status),
+        )
+        target_run.phases.append(row)
+        if result is None:  # the phase crashed: its error case stands in for it
+            target_run.records.append(_phase_crash(name, row.reason or ""))
+            continue
+        target_run.records += result.records
+        target_run.hints.update(result.operations)
+        state.cleanup += result.cleanup
+        state.untagged += result.untagged
+        meta.warnings += result.warnings
+        if result.seed is not None:
+            target_run.seed = result.seed
+        if result.interrupted or interrupts.stop_requested():
+            state.interrupted = True
+            break
 
 
 def _phase_context(run: _Run, name: str, context: PhaseContext, total: int) -> PhaseContext:

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harness import interrupts
 from harness.cassette.format import (
     AUTH_DEFAULT,
     AUTH_NONE,
@@ -69,9 +70,10 @@ from harness.results.redact import Redactor
 from harness.results.runid import run_tag_for
 from harness.scenarios.runner import RunServices
 from harness.targets.resolve import ReadyTarget
-from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
+from harness.targets.safety import RefusedRequest, RunGuard, clean_up_run, delete_owned
 from harness.targets.target import is_twilio_host
 from harness.wire.client import ForeignHostError, TargetClient
+from harness.wire.limits import ResponseTooLarge
 from harness.wire.recording import parse_text, record_exchange
 
 SKIP_HEADERS = frozenset(
@@ -112,6 +114,8 @@ class _Sent:
     error: str | None = None
     refused: bool = False
     attempts: int = 1
+    #: an answer too large to keep (``ResponseTooLarge``), stored cut
+    cut: httpx.Response | None = None
 
 
 @dataclass
@@ -214,17 +218,22 @@ class Replayer(JudgingMixin):
             # The caller sees ``self.interrupted`` and the records so far.
             self.interrupted = True
         finally:
-            self.cleanup()
+            try:
+                self.cleanup()
+            except interrupts.CleanupAbandoned:
+                self.interrupted = True
         return records
 
     def record_id(self, scenario_id: str) -> str:
         return f"replay:{self.cassette.name}:{scenario_id}"
 
     def cleanup(self) -> None:
-        delete_owned(self.services.client, self.services.guard, None)
-        self.stats.created = self.guard.created_count
-        self.stats.deleted = self.guard.cleaned_count
-        self.stats.left = len(self.guard.live())
+        try:
+            clean_up_run(self.services.client, self.guard)
+        finally:
+            self.stats.created = self.guard.created_count
+            self.stats.deleted = self.guard.cleaned_count
+            self.stats.left = len(self.guard.live())
 
     def close(self) -> None:
         try:
@@ -372,6 +381,8 @@ class Replayer(JudgingMixin):
             return _Sent(request, None, str(exc), refused=True)
         try:
             response = self.client.send(request)
+        except ResponseTooLarge as exc:
+            return _Sent(request, None, str(exc), cut=exc.response)
         except httpx.TransportError as exc:
             return _Sent(request, None, f"no response: {type(exc).__name__}: {exc}")
         return _Sent(request, response)
@@ -439,7 +450,8 @@ class Replayer(JudgingMixin):
             return Exchange(
                 step, RecordedRequest(interaction.method, "", {}), None, 0.0, sent.error
             )
-        return record_exchange(step, sent.request, sent.response, self.redactor, 0.0, sent.error)
+        response = sent.response if sent.response is not None else sent.cut
+        return record_exchange(step, sent.request, response, self.redactor, 0.0, sent.error)
 
     def _row(self, interaction: Interaction, row: FieldRow) -> FieldVerdict:
         exchange = f"#{interaction.index} {interaction.step or ''}".strip()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import signal
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
 
+from harness import interrupts
 from harness.results.model import CaseRecord, Exchange, Status
 from harness.results.redact import Redactor
 from harness.results.runid import case_tag_for, run_tag_for
@@ -21,7 +18,7 @@ from harness.scenarios.runner import CaseRun, RunServices
 from harness.speccheck.openapi import SpecChecker
 from harness.targets.probe import client_for, probe
 from harness.targets.resolve import ReadyTarget
-from harness.targets.safety import RunGuard, delete_owned
+from harness.targets.safety import RunGuard, clean_up_run, run_counts
 
 
 class ScenarioEngine:
@@ -77,13 +74,16 @@ class ScenarioEngine:
     ) -> list[CaseRecord]:
         """Run cases in order; one record per case, in that order.
 
-        On KeyboardInterrupt the remaining cases are recorded as skipped, everything the run
-        created is deleted, ``self.interrupted`` becomes true and the partial records are
-        returned: the caller decides what an interrupt means (``trc run`` exits 130)."""
+        On an interrupt (``harness.interrupts``) the remaining cases are recorded as could
+        not run, everything the run created is deleted, ``self.interrupted`` becomes true
+        and the partial records are returned: the caller decides what an interrupt means
+        (``trc run`` exits 130)."""
         records: list[CaseRecord] = []
         pending = list(scenarios)
         try:
             for scenario in pending:
+                if interrupts.stop_requested():
+                    raise KeyboardInterrupt
                 if on_start:
                     on_start(scenario)
                 record = self.run_case(scenario)
@@ -95,25 +95,21 @@ class ScenarioEngine:
             done = {r.id for r in records}
             records += [_skipped(s, "run interrupted") for s in pending if s.id not in done]
         finally:
-            self.cleanup()
+            try:
+                self.cleanup()
+            except interrupts.CleanupAbandoned:
+                self.interrupted = True
         return records
 
     def cleanup(self) -> dict[str, int]:
         """Delete every task this run created that may still exist; return the counts.
 
-        A single Ctrl-C during the cleanup is ignored (with a message); a second one
-        abandons it, leaving the rest to ``trc sweep``."""
-        left = len(self.guard.live())
-        with patient_interrupts(
-            f"\ntrc: deleting the {left} task(s) this run created; press Ctrl-C again to "
-            "abandon the cleanup (then run `trc sweep`)\n"
-        ):
-            delete_owned(self.services.client, self.services.guard, None)
-        self.cleanup_stats = {
-            "created": self.guard.created_count,
-            "deleted": self.guard.cleaned_count,
-            "left": len(self.guard.live()),
-        }
+        A first interrupt during the cleanup lets it finish; a second abandons it
+        (``interrupts.CleanupAbandoned``), leaving the rest to ``trc sweep``."""
+        try:
+            clean_up_run(self.services.client, self.guard)
+        finally:
+            self.cleanup_stats = run_counts(self.guard)
         return self.cleanup_stats
 
     def close(self) -> None:
@@ -127,28 +123,6 @@ class ScenarioEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@contextmanager
-def patient_interrupts(message: str) -> Iterator[None]:
-    """Within the block, the first SIGINT only prints ``message``; the second interrupts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    presses = 0
-
-    def handler(signum: int, frame: Any) -> None:
-        nonlocal presses
-        presses += 1
-        if presses > 1:
-            raise KeyboardInterrupt
-        sys.stderr.write(message)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _skipped(scenario: Scenario, reason: str) -> CaseRecord:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from harness import interrupts
 from harness.jsonpath import MISSING
 from harness.results.curl import curl_command
 from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
@@ -299,6 +300,18 @@ class CaseRun:
         )
         self._auth_of_last = spec.auth
         self._headers_of_step[step.name] = {str(k): str(v) for k, v in headers}
+        # a first Ctrl-C waits until a create's answer is recorded (harness.interrupts)
+        with interrupts.shielded(spec.method.upper() == "POST"):
+            response = self._exchange(step, request)
+            document = parse_body(response)
+            services.guard.observe(spec.method, path, response.status_code, document, self.case_tag)
+        sent = parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True)
+        watch_response(self, step.name, spec.method, path, sent, response.status_code, document)
+        return _Response(response, document, spec.method, str(request.url))
+
+    def _exchange(self, step: Step, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and keep the exchange; a missing or too large answer fails the step."""
+        services = self.services
         started = services.monotonic()
         try:
             response = services.client.send(request)
@@ -324,11 +337,7 @@ class CaseRun:
             ) from None
         elapsed = services.monotonic() - started
         self._keep(record_exchange(step.name, request, response, services.redactor, elapsed))
-        document = parse_body(response)
-        services.guard.observe(spec.method, path, response.status_code, document, self.case_tag)
-        sent = parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True)
-        watch_response(self, step.name, spec.method, path, sent, response.status_code, document)
-        return _Response(response, document, spec.method, str(request.url))
+        return response
 
     def _pairs(
         self, pairs: Sequence[tuple[str, Any]] | None, extra: Mapping[str, Any] | None

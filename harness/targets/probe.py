@@ -9,7 +9,6 @@ import httpx
 from harness.targets.errors import TargetUnreachable
 from harness.targets.ready import ReadyTarget
 from harness.wire.client import TargetClient
-from harness.wire.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRY_BUDGET_S
 
 
 def client_for(
@@ -20,7 +19,6 @@ def client_for(
     """A ``TargetClient`` for ``target`` with the profile's total deadline, 429 retries, body
     cap (``http.max_body_bytes``) and retry budget (``http.retry_budget_seconds``)."""
     profile = target.profile
-    http = profile.data.get("http", {})
     extra = {"sleep": sleep} if sleep is not None else {}
     return TargetClient(
         target.base_url,
@@ -28,8 +26,8 @@ def client_for(
         timeout=profile.timeout_seconds,
         max_retries_on_429=profile.max_retries_on_429,
         transport=transport,
-        max_body_bytes=int(http.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-        retry_budget_s=float(http.get("retry_budget_seconds", DEFAULT_RETRY_BUDGET_S)),
+        max_body_bytes=profile.max_body_bytes,
+        retry_budget_s=profile.retry_budget_seconds,
         **extra,
     )
 

@@ -16,6 +16,7 @@ from jsonschema import Draft7Validator
 from harness.jsonpath import MISSING, parse_path
 from harness.targets.features import FEATURE_NAMES, Feature
 from harness.targets.profile_schema import DEFAULTS, PROFILE_SCHEMA, QUEUE_ROLES
+from harness.wire.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRY_BUDGET_S
 from harness.yamlsrc import SourceError, line_of, load_file, plain
 
 
@@ -81,6 +82,14 @@ class TargetProfile:
     @property
     def max_retries_on_429(self) -> int:
         return int(self.data["http"]["max_retries_on_429"])
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.data["http"].get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
+
+    @property
+    def retry_budget_seconds(self) -> float:
+        return float(self.data["http"].get("retry_budget_seconds", DEFAULT_RETRY_BUDGET_S))
 
 
 def load_profile(path: Path) -> TargetProfile:

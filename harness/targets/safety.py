@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 import httpx
 
+from harness import interrupts
 from harness.wire.client import TargetClient
 
 COLLECTION = re.compile(r"^/v1/Workspaces/(?P<ws>[^/]+)/Tasks/?$")
@@ -150,7 +151,7 @@ class RunGuard:
                 sid = item.get("sid")
                 if not isinstance(sid, str) or sid in self._known:
                     continue
-                if _carries_run_tag(item.get("attributes"), self.run_tag):
+                if carries_run_tag(item.get("attributes"), self.run_tag):
                     self._known.add(sid)
                 else:
                     self._seen_foreign.add(sid)
@@ -180,7 +181,7 @@ def _task_items(body: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _carries_run_tag(attributes: Any, run_tag: str) -> bool:
+def carries_run_tag(attributes: Any, run_tag: str) -> bool:
     if not isinstance(attributes, str):
         return False
     try:
@@ -206,3 +207,21 @@ def delete_owned(client: TargetClient, guard: RunGuard, case_tag: str | None) ->
         else:
             failed += 1
     return deleted, failed
+
+
+def clean_up_run(client: TargetClient, guard: RunGuard) -> dict[str, int]:
+    """Delete every live task of the run, unless a second interrupt abandoned the cleanup;
+    the counts ``{created, deleted, left}``. A first interrupt during it lets it finish; a
+    second raises ``interrupts.CleanupAbandoned`` (the counts are kept in ``guard``)."""
+    if not interrupts.abandoned():
+        with interrupts.cleaning():
+            delete_owned(client, guard, None)
+    return run_counts(guard)
+
+
+def run_counts(guard: RunGuard) -> dict[str, int]:
+    return {
+        "created": guard.created_count,
+        "deleted": guard.cleaned_count,
+        "left": len(guard.live()),
+    }

@@ -53,16 +53,18 @@ def _tag_of(attributes: Any) -> str | None:
     return None
 
 
-def _pages(client: TargetClient, ws: str, expression: str | None) -> list[dict[str, Any]]:
+def _pages(
+    client: TargetClient, ws: str, expression: str | None, max_pages: int = MAX_PAGES
+) -> list[dict[str, Any]]:
     query: list[tuple[str, Any]] = [("PageSize", 1000)]
     if expression:
         query.append(("EvaluateTaskAttributes", expression))
     response = client.send(client.build("GET", f"/v1/Workspaces/{ws}/Tasks", query=query))
     items: list[dict[str, Any]] = []
     seen_urls: set[str] = set()
-    for _ in range(MAX_PAGES):
+    for _ in range(max_pages):
         if response.status_code != 200:
-            raise _ListFailed(response)
+            raise ListFailed(response)
         body = response.json()
         items.extend(t for t in body.get("tasks", []) if isinstance(t, dict))
         next_url = (body.get("meta") or {}).get("next_page_url")
@@ -73,20 +75,29 @@ def _pages(client: TargetClient, ws: str, expression: str | None) -> list[dict[s
     return items
 
 
-class _ListFailed(Exception):
+class ListFailed(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"listing answered {response.status_code}: {response.text[:200]}")
         self.response = response
 
 
-def find_tagged(client: TargetClient, ws: str, result: SweepResult) -> list[TaggedTask]:
+def find_tagged(
+    client: TargetClient,
+    ws: str,
+    result: SweepResult,
+    run_tag: str | None = None,
+    max_pages: int = MAX_PAGES,
+) -> list[TaggedTask]:
+    """Tasks of ``ws`` tagged by a run (by the run ``run_tag`` only, when given), checked on
+    the client side: a filter the target ignores or gets wrong finds nothing extra."""
+    expression = f'{RUN_KEY} == "{run_tag}"' if run_tag else f"{RUN_KEY} != null"
     try:
-        items = _pages(client, ws, f"{RUN_KEY} != null")
-    except _ListFailed as exc:
+        items = _pages(client, ws, expression, max_pages)
+    except ListFailed as exc:
         result.warnings.append(
             f"{ws}: the tag filter was refused ({exc}); listing every task instead"
         )
-        items = _pages(client, ws, None)
+        items = _pages(client, ws, None, max_pages)
     tagged = []
     for item in items:
         sid = item.get("sid")
@@ -97,7 +108,7 @@ def find_tagged(client: TargetClient, ws: str, result: SweepResult) -> list[Tagg
             fetched = client.send(client.build("GET", f"/v1/Workspaces/{ws}/Tasks/{sid}"))
             if fetched.status_code == 200:
                 tag = _tag_of(fetched.json().get("attributes"))
-        if tag is not None:
+        if tag is not None and (run_tag is None or tag == run_tag):
             tagged.append(TaggedTask(sid, ws, tag))
     return tagged
 
@@ -115,7 +126,7 @@ def sweep(
     for ws in workspace_sids:
         try:
             tagged = find_tagged(client, ws, result)
-        except (_ListFailed, ForeignHostError, ValueError) as exc:
+        except (ListFailed, ForeignHostError, ValueError) as exc:
             result.warnings.append(f"{ws}: cannot list tasks: {exc}")
             result.failed += 1
             continue

@@ -7,7 +7,11 @@ schemathesis sends every generated request through a ``requests.Session``; ``Bou
 - ends each request within a total deadline (connect + headers + body): a watchdog shuts down
   the socket of the request in flight when the deadline passes (``NoCompleteAnswerError``), as
   ``requests``' own timeout applies to each read only;
-- reads bodies up to a cap (``ResponseTooLargeError`` beyond, naming the size).
+- reads bodies up to a cap (``ResponseTooLargeError`` beyond, naming the size);
+- shows every answer to ``observer`` (the fuzz phase's creation tracker), probes sent by
+  schemathesis' own checks included, and lets a first Ctrl-C wait until the answer to a POST
+  in flight has been shown to it (``harness.interrupts.shielded``): no created task goes
+  unnoticed.
 
 The watchdog reaches into urllib3: the adapter's pools use a connection class that tells the
 session which connection is sending the current request.
@@ -19,6 +23,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +33,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from harness.interrupts import shielded
 from harness.wire.limits import DEFAULT_MAX_BODY_BYTES, seconds
+
+#: Called with (method, path, status, body) for each complete answer.
+Observer = Callable[[str, str, int, bytes], None]
 
 _local = threading.local()
 CHUNK = 64 * 1024
@@ -98,9 +107,14 @@ class _Adapter(HTTPAdapter):
 
 class BoundedSession(requests.Session):
     def __init__(
-        self, base_url: str, timeout_s: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+        self,
+        base_url: str,
+        timeout_s: float,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        observer: Observer | None = None,
     ) -> None:
         super().__init__()
+        self.observer = observer
         parts = urlsplit(base_url)
         self.base_url = base_url
         self.origin = (parts.scheme, parts.netloc.lower())
@@ -125,6 +139,14 @@ class BoundedSession(requests.Session):
             )
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
+        verb = method.decode() if isinstance(method, bytes) else str(method)
+        with shielded(verb.upper() == "POST"):
+            response = self._bounded(verb, text, *args, **kwargs)
+            if self.observer is not None:
+                self.observer(verb.upper(), parts.path, response.status_code, response.content)
+        return response
+
+    def _bounded(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         watch = _Watch()
         _local.watch = watch
         timer = threading.Timer(self.timeout_s, watch.cut)

@@ -4,9 +4,6 @@ caught, and an interrupted run leaves nothing behind."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from harness.commands.run import run_command
-from harness.orchestrate import interrupt_on_sigterm
 from harness.reference.config import ServerConfig
 from harness.reference.server import RunningServer, start_in_thread
 from harness.resources import scenarios_dir
@@ -166,11 +162,3 @@ def test_faults_make_the_smoke_scenarios_fail(tmp_path: Path, fault: str, failin
     document = json.loads((tmp_path / "latest" / "report.json").read_text())
     assert {c["id"]: c["status"] for c in document["cases"]}[failing] == "fail"
     assert document["targets"][0]["faults"] == [fault]
-
-
-def test_sigterm_becomes_keyboard_interrupt() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), interrupt_on_sigterm():
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(2)  # the handler raises before this sleep ends
-    assert signal.getsignal(signal.SIGTERM) is before

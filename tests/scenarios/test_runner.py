@@ -6,8 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from harness.results.model import Status
 from harness.scenarios.engine import ScenarioEngine
 from harness.scenarios.model import Scenario
@@ -469,20 +467,6 @@ def test_an_off_spec_response_ends_eventually_at_once(
     assert record.failure.step == "wait for a 404 that never comes"
     assert "priority" in record.failure.message
     assert sleeper.slept == []  # the first off-spec answer ended the polling
-
-
-def test_patient_interrupts_ignores_one_ctrl_c() -> None:
-    import os
-    import signal
-    import time
-
-    from harness.scenarios.engine import patient_interrupts
-
-    with pytest.raises(KeyboardInterrupt), patient_interrupts("wait\n"):
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(0.05)  # survived the first
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(2)
 
 
 def test_a_missing_optional_channel_is_not_configured_and_names_the_key(
