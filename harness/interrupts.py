@@ -89,8 +89,8 @@ class Interrupts:
                 )
                 return
             self._write(
-                f"\n{self.prog}: {self.signal_name}: stopping; deleting the tasks this run "
-                "created (press Ctrl-C again to skip the cleanup)\n"
+                f"\n{self.prog}: {self.signal_name}: stopping; any task this run created is "
+                "deleted before it exits (press Ctrl-C again to skip the cleanup)\n"
             )
             if self._shield:
                 self._pending = True  # raised when the request in flight is recorded

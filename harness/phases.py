@@ -180,6 +180,9 @@ class PhaseResult:
     #: (workspace SID, task SID) of tasks the phase created without the run tag: the run's
     #: final cleanup cannot find them by tag, so it checks each is gone.
     untagged: list[tuple[str, str]] = field(default_factory=list)
+    #: run tags other than the run's own that the phase tagged tasks with (a replayed
+    #: cassette's, ``harness.results.runid.sub_run_id``): the final cleanup lists them too
+    run_tags: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

@@ -41,9 +41,9 @@ from harness.cassette.format import (
 )
 from harness.wire.client import WRONG_TOKEN
 
-#: Tags: ``trc_<run id>`` optionally followed by ``_NNNN`` (the case number).
-TAG = re.compile(r"trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_\d{4})?")
-RUN_TAG_LEN = len("trc_20261128T190102Z_a1b2c3")
+#: Tags: ``trc_<run id>`` (a part of a run adds ``_rN``, ``harness.results.runid.sub_run_id``)
+#: optionally followed by ``_NNNN`` (the case number).
+TAG = re.compile(r"(trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_r\d+)?)(?:_\d{4})?")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 DROP_RESPONSE_HEADERS = frozenset({"content-length", "date", "server", "transfer-encoding"})
 CASSETTE_TOKEN = "cassette-target-no-token"
@@ -220,25 +220,25 @@ class CassetteApp:
 
     def _learn_tags(self, interaction: Interaction, live_text: str) -> None:
         recorded_text = urlsplit(interaction.uri).query + "&" + (interaction.request_body or "")
-        recorded = TAG.findall(unquote_plus(recorded_text))
-        live = TAG.findall(unquote_plus(live_text))
+        recorded = list(TAG.finditer(unquote_plus(recorded_text)))
+        live = list(TAG.finditer(unquote_plus(live_text)))
         for old, new in zip(recorded, live, strict=False):
-            self.tags.setdefault(old, new)
-            self.tags.setdefault(old[:RUN_TAG_LEN], new[:RUN_TAG_LEN])
+            self.tags.setdefault(old.group(0), new.group(0))
+            self.tags.setdefault(old.group(1), new.group(1))
 
     def _rewrite(self, text: str) -> str:
         if self.base_url and self.recorded_base:
             text = text.replace(self.recorded_base, self.base_url)
         if self.tags:
-            text = TAG.sub(lambda m: self._tag(m.group(0)), text)
+            text = TAG.sub(self._tag, text)
         return text
 
-    def _tag(self, old: str) -> str:
+    def _tag(self, match: re.Match[str]) -> str:
+        old, run = match.group(0), match.group(1)
         if old in self.tags:
             return self.tags[old]
-        run = old[:RUN_TAG_LEN]
         if run in self.tags:
-            return self.tags[run] + old[RUN_TAG_LEN:]
+            return self.tags[run] + old[len(run) :]
         return old
 
 

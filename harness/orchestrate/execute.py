@@ -215,7 +215,7 @@ def _run_target(run: _Run, choice: TargetChoice) -> tuple[TargetRun, bool]:
             except KeyboardInterrupt:
                 state.interrupted = True
             if state.started and choice.kind != TargetKind.CASSETTE:
-                finish_target(ready, meta, state.cleanup, state.untagged, choice)
+                finish_target(ready, meta, state.cleanup, state.untagged, choice, state.run_tags)
             else:
                 meta.cleanup = state.cleanup.as_dict()
     except KeyboardInterrupt:  # while the embedded reference starts or stops
@@ -234,6 +234,7 @@ class _TargetState:
 
     cleanup: Cleanup = dataclasses.field(default_factory=Cleanup)
     untagged: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    run_tags: list[str] = dataclasses.field(default_factory=list)
     interrupted: bool = False
     #: a phase began (so the run may have created something)
     started: bool = False
@@ -298,6 +299,7 @@ def _run_phases(
         target_run.hints.update(result.operations)
         state.cleanup += result.cleanup
         state.untagged += result.untagged
+        state.run_tags += result.run_tags
         meta.warnings += result.warnings
         if result.seed is not None:
             target_run.seed = result.seed

@@ -28,6 +28,7 @@ def finish_target(
     cleanup: Cleanup,
     untagged: list[tuple[str, str]],
     choice: TargetChoice,
+    run_tags: list[str] | None = None,
 ) -> None:
     """Settle the run on ``ready`` and write ``meta.cleanup`` (and warnings)."""
     counts = cleanup.as_dict()
@@ -40,7 +41,9 @@ def finish_target(
         return
     try:
         with client_for(ready) as client:
-            settled = settle(client, ready.profile.workspace_sids(), meta.run_tag, untagged)
+            settled = settle(
+                client, ready.profile.workspace_sids(), [meta.run_tag, *(run_tags or [])], untagged
+            )
     except interrupts.CleanupAbandoned:
         meta.warnings.append(
             f"{choice.label}: the final cleanup was skipped at the second interrupt; "

@@ -22,7 +22,7 @@ from harness.phases import Cleanup, Outcome, PhaseContext, PhaseResult, Selectio
 from harness.replay.replay import Replayer, ReplayOptions
 from harness.resources import cassettes_dir
 from harness.results.model import CaseRecord
-from harness.results.runid import new_run_id, run_tag_for
+from harness.results.runid import run_tag_for, sub_run_id
 from harness.targets.ready import ReadyTarget
 
 
@@ -64,10 +64,12 @@ def replay_phase(
             continue
         base = options or ReplayOptions()
         replay_options = dataclasses.replace(base, only=frozenset(ids))
-        # Each cassette gets a run tag of its own (a fresh run id), so its case tags can never
-        # meet those of the scenarios phase or of another cassette on the target.
-        replay_run = new_run_id()
+        # Each cassette gets a run tag of its own (a part of the run: RUN-ID-rN), so its case
+        # tags can never meet those of the scenarios phase or of another cassette, while the
+        # run's final cleanup and `trc sweep --run RUN-ID` still find its tasks.
+        replay_run = sub_run_id(run_id, len(run_tags) + 1)
         run_tags.append(run_tag_for(replay_run))
+        result.run_tags = run_tags
         with Replayer(target, cassette, replay_run, replay_options) as replayer:
             records = replayer.run(on_start=on_start, on_record=on_record)
         result.records += records

@@ -296,8 +296,12 @@ class Replayer(JudgingMixin):
                 break
             if previous is not None:
                 self._think(previous, interaction, timing)
-            sent = self._send_poll(poll, timing) if len(poll) > 1 else self._send(interaction)
             last = poll[-1]
+            # a create in flight is recorded before a first interrupt stops the replay
+            with interrupts.shielded(last.method == "POST"):
+                sent = self._send_poll(poll, timing) if len(poll) > 1 else self._send(interaction)
+                if sent.response is not None and not sent.refused:
+                    self._observe(last, sent)
             self.stats.exchanges += 1
             self.stats.requests += sent.attempts
             record.exchange_count += sent.attempts
@@ -322,7 +326,6 @@ class Replayer(JudgingMixin):
                     )
                 continue
             rows = self.comparator.exchange(last, candidate_answer(sent.response))
-            self._observe(last, sent)
             if not self._judge(record, judged, last, poll, sent, exchange, rows):
                 break
         record.fields = judged.fields.rows()

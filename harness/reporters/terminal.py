@@ -262,10 +262,17 @@ def _target_summary(console: Console, report: Report, target: Target) -> None:
     if failures is not None:
         console.print(failures)
     unexpected = any(c.unexpected for c in report.cases_of(target.label))
-    verdict = "[bold red]NOT CONFORMANT[/]" if unexpected else "[bold green]CONFORMANT[/]"
+    score = target.score
     if not target.reachable:
         verdict = f"[bold red]UNREACHABLE[/] ({target.error})"
-    score = target.score
+    elif unexpected:
+        verdict = "[bold red]NOT CONFORMANT[/]"
+    elif target.interrupted:
+        verdict = "[bold yellow]INCOMPLETE[/]"  # no failure, but not everything ran
+    elif score.value is None:
+        verdict = "[bold yellow]NOTHING COUNTED[/]"
+    else:
+        verdict = "[bold green]CONFORMANT[/]"
     extra = " (interrupted)" if target.interrupted else ""
     label = f"{target.label}: " if report.several else ""
     console.print(

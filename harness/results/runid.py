@@ -21,3 +21,18 @@ def run_tag_for(run_id: str) -> str:
 
 def case_tag_for(run_tag: str, index: int) -> str:
     return f"{run_tag}_{index:04d}"
+
+
+def sub_run_id(run_id: str, part: int) -> str:
+    """The id of a part of run ``run_id`` that needs tags of its own (each replayed cassette):
+    ``RUN-ID-r1``. Its tag ``trc_..._r1`` belongs to the run (``belongs_to_run``), so
+    ``trc sweep --run RUN-ID`` deletes its tasks too."""
+    return f"{run_id}-r{part}"
+
+
+def belongs_to_run(tag: str, run_tag: str) -> bool:
+    """Whether a task's run tag is ``run_tag`` or the tag of one of its parts."""
+    if tag == run_tag:
+        return True
+    rest = tag.removeprefix(run_tag + "_r")
+    return rest != tag and rest.isdigit()

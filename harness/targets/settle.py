@@ -1,7 +1,8 @@
 """The run's last cleanup, and the count of what it left, from the target itself.
 
 Every phase deletes what it knows it created. ``settle`` then asks the target: it lists the
-tasks carrying this run's tag in every workspace of the profile (the filter checked on the
+tasks carrying this run's tag (and the tag of each part of the run, such as a replayed
+cassette's) in every workspace of the profile (the filter checked on the
 client side), fetches each task a phase created without the tag, deletes whatever still
 exists, and lists again. ``left`` is what that final listing still shows, not what the
 bookkeeping believes: a create the server committed while an interrupt stopped the harness
@@ -50,25 +51,26 @@ class _Unverified(Exception):
 def settle(
     client: TargetClient,
     workspace_sids: Iterable[str],
-    run_tag: str,
+    run_tags: str | Iterable[str],
     untagged: Iterable[tuple[str, str]] = (),
 ) -> Settled:
-    """Delete what is left of the run ``run_tag`` and count what remains (see module doc).
+    """Delete what is left of the run tagged ``run_tags`` and count what remains (see module doc).
 
     Runs inside ``interrupts.cleaning()``: a first interrupt lets it finish, a second raises
     ``interrupts.CleanupAbandoned``."""
     result = Settled()
+    tags = [run_tags] if isinstance(run_tags, str) else list(dict.fromkeys(run_tags))
     spaces = list(dict.fromkeys(workspace_sids))
     loose = list(dict.fromkeys(untagged))
     with interrupts.cleaning():
         try:
-            found = _find(client, spaces, run_tag, loose, result)
+            found = _find(client, spaces, tags, loose, result)
             if not found:
                 return result
             for ws, sid in found:
                 response = client.send(client.build("DELETE", f"/v1/Workspaces/{ws}/Tasks/{sid}"))
                 result.deleted += response.status_code == 204
-            remaining = _find(client, spaces, run_tag, found, result)
+            remaining = _find(client, spaces, tags, found, result)
         except _Unverified as exc:
             result.verified = False
             result.warnings.append(f"what this run left could not be counted: {exc}")
@@ -81,7 +83,7 @@ def settle(
 def _find(
     client: TargetClient,
     spaces: list[str],
-    run_tag: str,
+    tags: list[str],
     loose: list[tuple[str, str]],
     result: Settled,
 ) -> list[tuple[str, str]]:
@@ -90,9 +92,10 @@ def _find(
     found: dict[str, tuple[str, str]] = {}
     try:
         for ws in spaces:
-            tagged: list[TaggedTask] = find_tagged(client, ws, notes, run_tag, MAX_PAGES)
-            for task in tagged:
-                found.setdefault(task.sid, (ws, task.sid))
+            for tag in tags:
+                tagged: list[TaggedTask] = find_tagged(client, ws, notes, tag, MAX_PAGES)
+                for task in tagged:
+                    found.setdefault(task.sid, (ws, task.sid))
         for ws, sid in loose:
             if sid in found:
                 continue

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from harness.results.runid import belongs_to_run, run_tag_for
 from harness.targets.safety import RUN_KEY
 from harness.wire.client import ForeignHostError, TargetClient
 
@@ -32,6 +33,11 @@ class SweepResult:
     failed: int = 0
     kept: int = 0  # tagged but excluded by --run / --older-than
     warnings: list[str] = field(default_factory=list)
+
+
+def _as_tag(run: str) -> str:
+    """A run's tag from its id (``20261203T...-a1b2c3``) or its tag."""
+    return run if run.startswith("trc_") else run_tag_for(run)
 
 
 def run_tag_time(run_tag: str) -> datetime | None:
@@ -132,7 +138,7 @@ def sweep(
             continue
         result.found[ws] = len(tagged)
         for task in tagged:
-            if run_tag and task.run_tag not in (run_tag, f"trc_{run_tag.replace('-', '_')}"):
+            if run_tag and not belongs_to_run(task.run_tag, _as_tag(run_tag)):
                 result.kept += 1
                 continue
             if older_than is not None:

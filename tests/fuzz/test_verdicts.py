@@ -76,6 +76,8 @@ def test_the_fuzz_phase_takes_unsupported_features_from_the_profile() -> None:
     profile = SimpleNamespace(
         unsupported=frozenset({"virtual-start-time"}),
         timeout_seconds=5,
+        max_body_bytes=1_000_000,
+        retry_budget_seconds=30.0,
         data={"workspaces": {"single": {"sid": "WS" + "0" * 32, "workflows": []}}},
     )
     target = SimpleNamespace(
