@@ -170,6 +170,27 @@ def test_sweep_deletes_only_tagged_tasks(runner: CliRunner) -> None:
     assert remaining == ["-", "a real user"]
 
 
+def test_sweep_of_a_run_takes_its_parts_and_nothing_else(runner: CliRunner) -> None:
+    fake = FakeTaskRouter()
+    run = "trc_20200101T000000Z_aaaaaa"
+    for tag in (
+        run,
+        f"{run}_r1",
+        f"{run}_r12",
+        f"{run}_rx",
+        f"{run}0",
+        "trc_20200101T000000Z_bbbbbb",
+    ):
+        fake._create(WS, {"Attributes": json.dumps({"trc_run": tag})}, "http://fake")
+    with serve(fake) as url:
+        args = ["--target", url, "--profile", "reference", *CREDS]
+        result = runner.invoke(sweep_command, [*args, "--run", "20200101T000000Z-aaaaaa"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 3 of 6" in result.output
+    left = sorted(json.loads(t.attributes)["trc_run"] for t in fake.tasks.values())
+    assert left == sorted([f"{run}_rx", f"{run}0", "trc_20200101T000000Z_bbbbbb"])
+
+
 def test_sweep_verifies_tags_even_if_the_filter_is_ignored(runner: CliRunner) -> None:
     fake = FakeTaskRouter()
     fake._matches = lambda task, expression: True  # type: ignore[method-assign]
