@@ -26,6 +26,7 @@ import yaml
 
 from harness.wire.recording import parse_text
 from harness.yamlsrc import CASSETTE_LIMITS, SourceError, load_plain_file
+from harness.yamlsrc.limits import MB
 
 FORMAT = "trc-cassette/1"
 VCR_VERSION = 1
@@ -44,6 +45,10 @@ AUTH_MARKERS = {
     AUTH_WRONG: "Basic <wrong-token>",
     AUTH_OTHER: "<redacted>",
 }
+
+
+class CassetteTooLarge(ValueError):
+    """The recorded session is too large to be a cassette; nothing is written."""
 
 
 class CassetteError(Exception):
@@ -274,6 +279,20 @@ class Cassette:
             excluded=[*self.provenance.excluded, *excluded],
         )
         return Cassette(provenance, interactions, self.path)
+
+    def checked_yaml(self) -> str:
+        """``to_yaml``, refused (``CassetteTooLarge``) beyond what a cassette may weigh to be
+        read back (``CASSETTE_LIMITS``): a cassette is never written that cannot be loaded."""
+        text = self.to_yaml()
+        size = len(text.encode("utf-8"))
+        limit = CASSETTE_LIMITS.max_bytes
+        if size > limit:
+            raise CassetteTooLarge(
+                f"the cassette would be {size / MB:.1f} MB, more than the {limit / MB:.0f} MB a "
+                "cassette may have to be replayed: record fewer scenarios (-k) or lower the "
+                "profile's http.max_body_bytes"
+            )
+        return text
 
     def to_yaml(self) -> str:
         data = {

@@ -118,6 +118,7 @@ def _record(
     report_dir: Path | None,
     spec_path: Path | None,
 ) -> int:
+    from harness.cassette.format import CassetteTooLarge
     from harness.replay.record import RecordOptions, record_session, write_cassette
     from harness.replay.redact import SecretLeak, secret_forms
     from harness.resources import scenarios_dir as default_scenarios
@@ -215,7 +216,7 @@ def _record(
         records = [r for r in records if not r.status.is_problem]
     try:
         write_cassette(outcome, out, secrets)
-    except SecretLeak as exc:
+    except (SecretLeak, CassetteTooLarge) as exc:
         click.echo(f"trc record: error: {exc}", err=True)
         return ExitCode.FAIL
     provenance = outcome.cassette.provenance

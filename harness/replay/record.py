@@ -272,8 +272,9 @@ def record_session(
 
 
 def write_cassette(outcome: RecordOutcome, path: Path, secrets: Iterable[str]) -> Path:
-    """Write the cassette and re-read it to prove no secret is in the file."""
-    text = outcome.cassette.to_yaml()
+    """Write the cassette and re-read it to prove no secret is in the file
+    (``CassetteTooLarge`` when it could not be read back: nothing is written)."""
+    text = outcome.cassette.checked_yaml()
     assert_clean(text, list(secrets), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -106,3 +106,19 @@ def test_replay_exit_codes_and_output(recorded: Path, tmp_path: Path) -> None:
     rows = [f for c in faulty_cases for f in c["fields"]]
     assert rows and {"operation", "field", "verdict", "exchange"} <= set(rows[0])
     assert any(f["field"] == "priority" and f["verdict"] == "different" for f in rows)
+
+
+def test_a_session_too_large_for_a_cassette_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a small limit stands in for 64 MB: the same check, without recording 64 MB
+    from harness.cassette import format as cassette_format
+    from harness.yamlsrc.limits import Limits
+
+    monkeypatch.setattr(cassette_format, "CASSETTE_LIMITS", Limits(max_bytes=2000))
+    out = tmp_path / "big.yaml"
+    result = CliRunner().invoke(main, ["record", "--scenarios", str(SESSION), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "trc record: error: the cassette would be" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not out.with_name("big.yaml.tmp").exists()
