@@ -39,11 +39,12 @@ from harness.cassette.format import (
     Interaction,
     other_auth_marker,
 )
+from harness.results.runid import RUN_TAG_PATTERN
 from harness.wire.client import WRONG_TOKEN
 
 #: Tags: ``trc_<run id>`` (a part of a run adds ``_rN``, ``harness.results.runid.sub_run_id``)
 #: optionally followed by ``_NNNN`` (the case number).
-TAG = re.compile(r"(trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_r\d+)?)(?:_\d{4})?")
+TAG = re.compile(rf"({RUN_TAG_PATTERN})(?:_\d{{4}})?")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 DROP_RESPONSE_HEADERS = frozenset({"content-length", "date", "server", "transfer-encoding"})
 CASSETTE_TOKEN = "cassette-target-no-token"

@@ -26,10 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from harness.results.runid import RUN_TAG_PATTERN
+
 SID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})([0-9a-f]{32})(?![A-Za-z0-9])")
 FULL_SID = re.compile(r"^[A-Z]{2}[0-9a-f]{32}$")
 ISO_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
-RUN_TAG = re.compile(r"trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_r\d+)?")
+RUN_TAG = re.compile(RUN_TAG_PATTERN)
 PAGE_TOKEN = "PageToken"
 #: Request timestamps within this distance of the recording time are moved by the replay.
 SHIFT_WINDOW = timedelta(days=30)

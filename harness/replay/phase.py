@@ -47,7 +47,7 @@ def replay_phase(
     result = PhaseResult(records=[])
     totals = Cleanup()
     exchanges = requests = not_selected = 0
-    run_tags: list[str] = []
+    run_tags = result.run_tags  # filled as each cassette starts
     for path in paths:
         try:
             cassette = load_cassette(path)
@@ -69,7 +69,6 @@ def replay_phase(
         # run's final cleanup and `trc sweep --run RUN-ID` still find its tasks.
         replay_run = sub_run_id(run_id, len(run_tags) + 1)
         run_tags.append(run_tag_for(replay_run))
-        result.run_tags = run_tags
         with Replayer(target, cassette, replay_run, replay_options) as replayer:
             records = replayer.run(on_start=on_start, on_record=on_record)
         result.records += records
@@ -95,7 +94,7 @@ def replay_phase(
     result.summary |= {
         "run": run_id,
         "cassettes": [str(p) for p in paths],
-        "run_tags": run_tags,
+        "run_tags": list(run_tags),
         "exchanges": exchanges,
         "requests": requests,
         "fields": len(fields),

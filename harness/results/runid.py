@@ -9,6 +9,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+#: A run's tag as it appears in task attributes, a part's ``_rN`` included (no case number).
+RUN_TAG_PATTERN = r"trc_\d{8}T\d{6}Z_[0-9a-f]{6}(?:_r\d+)?"
+
 
 def new_run_id(now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")

@@ -51,7 +51,7 @@ class _Unverified(Exception):
 def settle(
     client: TargetClient,
     workspace_sids: Iterable[str],
-    run_tags: str | Iterable[str],
+    run_tags: Iterable[str],
     untagged: Iterable[tuple[str, str]] = (),
 ) -> Settled:
     """Delete what is left of the run tagged ``run_tags`` and count what remains (see module doc).
@@ -59,7 +59,7 @@ def settle(
     Runs inside ``interrupts.cleaning()``: a first interrupt lets it finish, a second raises
     ``interrupts.CleanupAbandoned``."""
     result = Settled()
-    tags = [run_tags] if isinstance(run_tags, str) else list(dict.fromkeys(run_tags))
+    tags = list(dict.fromkeys(run_tags))
     spaces = list(dict.fromkeys(workspace_sids))
     loose = list(dict.fromkeys(untagged))
     with interrupts.cleaning():
