@@ -135,6 +135,8 @@ class PhaseOptions:
     #: replay: how long a replayed scenario may wait for the candidate's windows (retention,
     #: TTL, eventually) before it is not-configured instead (None: the replay's default)
     replay_wait_budget: float | None = None
+    #: scenario cases run side by side (``--jobs``; 1: one after another)
+    jobs: int = 1
 
 
 @dataclass

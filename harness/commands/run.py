@@ -83,6 +83,16 @@ from harness.targets.options import target_options
     "windows (retention, TTL); longer ones are not-configured (default 120).",
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Scenario cases run side by side (default 4; 1 runs them one after another). Cases "
+    "that share state (the profile's worker, a test clock) are still serialised; results and "
+    "the report are the same for any N.",
+)
+@click.option(
     "--cassette",
     "cassettes",
     multiple=True,
@@ -112,6 +122,7 @@ def run_command(ctx: click.Context, **options: Any) -> None:
         seed=options["seed"],
         fuzz_budget=options["fuzz_budget"],
         replay_wait_budget=options["replay_wait_budget"],
+        jobs=options["jobs"],
         cassettes=tuple(options["cassettes"]),
         fail_under=options["fail_under"],
         baseline=options["baseline"],

@@ -48,13 +48,30 @@ def fixture_command() -> None:
     type=click.Choice(sorted(FAULTS)),
     help="Start with a named fault switched on (for testing the harness). Repeatable.",
 )
+@click.option(
+    "--test-clock",
+    is_flag=True,
+    help="Serve the test-clock extension: POST /trc/v1/Clock with Advance=SECONDS moves the "
+    "server's time forward (docs/test-clock.md); declare it in the profile as "
+    "clock: {advance: /trc/v1/Clock}.",
+)
 def serve_command(
-    host: str, port: int, db_path: Path | None, retention: float, faults: tuple[str, ...]
+    host: str,
+    port: int,
+    db_path: Path | None,
+    retention: float,
+    faults: tuple[str, ...],
+    test_clock: bool,
 ) -> None:
     """Run the reference TaskRouter Task server until interrupted."""
     from harness.reference.server import serve_forever
 
-    config = ServerConfig(db_path=db_path, retention_seconds=retention, faults=frozenset(faults))
+    config = ServerConfig(
+        db_path=db_path,
+        retention_seconds=retention,
+        faults=frozenset(faults),
+        test_clock=test_clock,
+    )
     fixture = config.fixture
 
     def announce(base_url: str) -> None:
@@ -64,6 +81,8 @@ def serve_command(
         click.echo(f"  workspace (one workflow):  {fixture.single.sid}")
         click.echo(f"  workspace (two workflows): {fixture.multi.sid}")
         click.echo(f"  storage: {db_path or 'in memory'}; retention {retention:g}s")
+        if test_clock:
+            click.echo("  test clock: POST /trc/v1/Clock Advance=SECONDS")
         if faults:
             click.echo(f"  FAULTS ON: {', '.join(faults)}")
         click.echo("  full fixture: trc fixture", nl=True)

@@ -47,6 +47,7 @@ from harness.results.model import CaseRecord, Failure, RunMeta, Status
 from harness.results.redact import Redactor
 from harness.results.runid import new_run_id, run_tag_for
 from harness.results.vocab import PhaseStatus, TargetKind
+from harness.scenarios.parallel import default_jobs
 from harness.targets.choice import TargetChoice
 from harness.targets.errors import TargetUnreachable
 from harness.targets.probe import probe
@@ -176,6 +177,7 @@ def _phase_options(request: RunRequest, only: frozenset[str] | None) -> PhaseOpt
         cassettes=tuple(request.cassettes),
         spec_path=request.spec_path,
         replay_wait_budget=request.replay_wait_budget,
+        jobs=request.jobs or default_jobs(),
     )
 
 

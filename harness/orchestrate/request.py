@@ -30,6 +30,8 @@ class RunRequest:
     seed: int | None = None
     fuzz_budget: str | None = None
     replay_wait_budget: float | None = None
+    #: scenario cases run side by side (None: the default for the machine)
+    jobs: int | None = None
     cassettes: tuple[Path, ...] = ()
     fail_under: float | None = None
     baseline: Path | None = None
@@ -56,6 +58,7 @@ class RunRequest:
             "seed": self.seed,
             "fuzz_budget": self.fuzz_budget,
             "replay_wait_budget": self.replay_wait_budget,
+            "jobs": self.jobs,
             "cassettes": [str(c) for c in self.cassettes],
             "fail_under": self.fail_under,
             "baseline": str(self.baseline) if self.baseline else None,

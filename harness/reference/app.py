@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from harness.reference import clock_api
 from harness.reference.auth import CHALLENGE, authenticate
+from harness.reference.clock import TestClock
 from harness.reference.config import ServerConfig
 from harness.reference.errors import (
     BAD_REQUEST,
@@ -239,6 +241,14 @@ class ReferenceApp:
             raise _method_not_allowed(request)
         return JSONResponse(self._reservation_out(request, ws, row))
 
+    async def clock(self, request: Request) -> Response:
+        """The test-clock extension (harness.reference.clock_api); routed only when on."""
+        self.authenticate(request.headers.get("authorization"), self.config.fixture)
+        if request.method not in ALLOWED["clock"]:
+            raise _method_not_allowed(request)
+        assert isinstance(self.config.clock, TestClock)
+        return await clock_api.handle(request, self.config.clock)
+
     async def not_found(self, request: Request) -> Response:
         self.authenticate(request.headers.get("authorization"), self.config.fixture)
         raise not_found(f"The requested resource {request.url.path} was not found")
@@ -299,6 +309,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "worker": ("GET", "POST", "DELETE"),
     "activities": ("GET",),
     "activity": ("GET",),
+    "clock": ("GET", "POST"),
 }
 
 
@@ -331,6 +342,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Workers/{sid}", ref.worker),
             AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Activities", ref.activities),
             AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Activities/{sid}", ref.activity),
+            *([AnyMethodRoute(clock_api.PATH, ref.clock)] if config.test_clock else []),
             AnyMethodRoute("/{path:path}", ref.not_found),
         ],
         exception_handlers={

@@ -41,6 +41,35 @@ class ManualClock:
             self._now = epoch
 
 
+class TestClock:
+    """Wall-clock time plus whatever ``advance`` added: the clock behind the test-clock
+    extension (``POST /trc/v1/Clock``). Time keeps moving on its own, so the order of
+    ``date_created`` and every real wait stay what they are on ``SystemClock``; an advance
+    moves the server's "now" forward at once, so a TTL, a retention window or a reservation
+    timeout passes without anyone sleeping."""
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._base.now() + self._offset
+
+    @property
+    def advanced(self) -> float:
+        """The seconds every ``advance`` added so far."""
+        with self._lock:
+            return self._offset
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+
+
 def iso(epoch: float) -> str:
     """ISO 8601 UTC with a ``Z``, second precision, as Twilio renders dates."""
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

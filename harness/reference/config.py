@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.reference.clock import Clock, SystemClock
+from harness.reference.clock import Clock, SystemClock, TestClock
 from harness.reference.fixture import Fixture, default_fixture
 
 #: Twilio: "Tasks are deleted 5-8 minutes after they are canceled or completed."
@@ -25,3 +25,10 @@ class ServerConfig:
     reservation_timeout_seconds: float = DEFAULT_RESERVATION_TIMEOUT_SECONDS
     clock: Clock = field(default_factory=SystemClock)
     faults: frozenset[str] = frozenset()
+    #: serve the test-clock extension (``POST /trc/v1/Clock``, harness.reference.clock_api);
+    #: a ``SystemClock`` becomes a ``TestClock`` so that advances move the server's time
+    test_clock: bool = False
+
+    def __post_init__(self) -> None:
+        if self.test_clock and isinstance(self.clock, SystemClock):
+            self.clock = TestClock(self.clock)

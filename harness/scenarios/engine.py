@@ -14,8 +14,10 @@ from harness.results.model import CaseRecord, Exchange, Status
 from harness.results.redact import Redactor
 from harness.results.runid import case_tag_for, run_tag_for
 from harness.scenarios.model import Scenario
+from harness.scenarios.parallel import run_parallel
 from harness.scenarios.runner import CaseRun, RunServices
 from harness.speccheck.openapi import SpecChecker
+from harness.targets.clock import AdvancedTime
 from harness.targets.probe import client_for, probe
 from harness.targets.resolve import ReadyTarget
 from harness.targets.safety import RunGuard, clean_up_run, run_counts
@@ -33,8 +35,11 @@ class ScenarioEngine:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         on_exchange: Callable[[Exchange], None] | None = None,
+        jobs: int = 1,
     ) -> None:
         self.target = target
+        #: cases run side by side (harness.scenarios.parallel); 1 runs them one by one
+        self.jobs = max(1, jobs)
         self.run_id = run_id
         self.run_tag = run_tag_for(run_id)
         profile = target.profile
@@ -48,6 +53,7 @@ class ScenarioEngine:
             clauses=clauses,
             sleep=sleep,
             on_exchange=on_exchange,
+            clock=AdvancedTime(client, profile.clock_advance) if profile.clock_advance else None,
         )
         self._counter = itertools.count(1)
         self.cleanup_stats = {"created": 0, "deleted": 0, "left": 0}
@@ -62,8 +68,10 @@ class ScenarioEngine:
         """One list request; TargetUnreachable when nothing answers."""
         return probe(self.target, self.services.client)
 
-    def run_case(self, scenario: Scenario) -> CaseRecord:
-        case_tag = case_tag_for(self.run_tag, next(self._counter))
+    def run_case(self, scenario: Scenario, index: int | None = None) -> CaseRecord:
+        """Run one case; ``index`` (0-based, its place in the run) numbers its tag."""
+        number = next(self._counter) if index is None else index + 1
+        case_tag = case_tag_for(self.run_tag, number)
         return CaseRun(self.services, scenario, case_tag).execute()
 
     def run(
@@ -81,12 +89,16 @@ class ScenarioEngine:
         records: list[CaseRecord] = []
         pending = list(scenarios)
         try:
-            for scenario in pending:
+            if self.jobs > 1:
+                run_parallel(
+                    self.services, pending, self.run_case, self.jobs, on_start, on_record, records
+                )
+            for index, scenario in enumerate(pending[len(records) :], start=len(records)):
                 if interrupts.stop_requested():
                     raise KeyboardInterrupt
                 if on_start:
                     on_start(scenario)
-                record = self.run_case(scenario)
+                record = self.run_case(scenario, index)
                 records.append(record)
                 if on_record:
                     on_record(record)

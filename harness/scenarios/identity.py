@@ -223,19 +223,19 @@ def watch_response(
 # -- which cases depend on identity --------------------------------------------------------------
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
+            yield from strings_in(key)
+            yield from strings_in(item)
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            yield from _strings(item)
+            yield from strings_in(item)
     elif is_dataclass(value) and not isinstance(value, type):
         for f in fields(value):
-            yield from _strings(getattr(value, f.name))
+            yield from strings_in(getattr(value, f.name))
     elif hasattr(value, "text") and isinstance(value.text, str):  # a JsonPath
         yield value.text
 
@@ -243,7 +243,7 @@ def _strings(value: Any) -> Iterator[str]:
 def _uses(step: Step, name: str) -> bool:
     pattern = re.compile(r"\{" + re.escape(name) + r"(?:[.\[}])")
     parts = (step.request, step.expect, step.collected, step.create_tasks, step.wait)
-    return any(s == name or pattern.search(s) for s in _strings(parts))
+    return any(s == name or pattern.search(s) for s in strings_in(parts))
 
 
 def _is_create(step: Step) -> bool:
@@ -270,7 +270,7 @@ def depends_on_identity(scenario: Scenario) -> bool:
             return True
         request = step.request
         own_list = request is not None and request.method == "GET"
-        if own_list and any("{case_tag}" in s for s in _strings(request.query)):
+        if own_list and any("{case_tag}" in s for s in strings_in(request.query)):
             return True
         saved.update(_create_saves(step))
     return False

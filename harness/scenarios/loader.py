@@ -220,6 +220,7 @@ class _Builder:
             strength=doc.get("strength", "documented"),
             note=doc.get("note"),
             requires=tuple(doc.get("requires", ())),
+            exclusive=tuple(doc.get("exclusive", ())),
             workspace=doc.get("workspace", "single"),
             steps=tuple(steps),
             finally_steps=tuple(finally_steps),

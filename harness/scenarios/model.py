@@ -109,6 +109,8 @@ class Scenario:
     note: str | None = None
     requires: tuple[str, ...] = ()
     workspace: str = "single"
+    #: resources declared ``exclusive:`` (harness.scenarios.schedule.Resource values)
+    exclusive: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     finally_steps: tuple[Step, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

@@ -20,7 +20,9 @@ class ScenariosPhase:
         if not chosen:
             return PhaseResult(records=[], summary={"skipped": "no scenario selected"})
         hints = {s.id: scenario_operations(s) for s in chosen}
-        engine = ScenarioEngine(ctx.target, ctx.run_id, spec=ctx.spec, clauses=ctx.clauses)
+        engine = ScenarioEngine(
+            ctx.target, ctx.run_id, spec=ctx.spec, clauses=ctx.clauses, jobs=ctx.options.jobs
+        )
         start = (lambda s: ctx.on_start(s.id)) if ctx.on_start else None
         try:
             records = engine.run(chosen, on_start=start, on_record=ctx.on_record)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,7 +19,6 @@ from harness import interrupts
 from harness.jsonpath import MISSING
 from harness.results.curl import curl_command
 from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
-from harness.results.redact import Redactor
 from harness.scenarios import step_kinds
 from harness.scenarios.failures import (
     ScenarioError,
@@ -31,7 +30,6 @@ from harness.scenarios.headers import check_header
 from harness.scenarios.identity import (
     SIDS_REUSED_REASON,
     StateCause,
-    StateWatch,
     depends_on_identity,
     watch_response,
 )
@@ -46,34 +44,16 @@ from harness.scenarios.interpolate import (
 from harness.scenarios.matchers import MatchContext, match_path
 from harness.scenarios.model import Expectations, RequestSpec, Scenario, Step
 from harness.scenarios.relations import Subject, evaluate
-from harness.speccheck.openapi import SpecChecker
-from harness.targets.profile import ProfileValueMissing, TargetProfile
-from harness.targets.safety import RefusedRequest, RunGuard, delete_owned
-from harness.wire.client import ForeignHostError, TargetClient
+from harness.scenarios.services import RunServices
+from harness.targets.clock import ClockUnavailable
+from harness.targets.profile import ProfileValueMissing
+from harness.targets.safety import RefusedRequest, delete_owned
+from harness.wire.client import ForeignHostError
 from harness.wire.limits import ResponseTooLarge
 from harness.wire.recording import parse_body, record_exchange
 
 MAX_KEPT_EXCHANGES = 25
 PHASE = "scenarios"
-
-
-@dataclass
-class RunServices:
-    """What every case of a run shares."""
-
-    client: TargetClient
-    guard: RunGuard
-    profile: TargetProfile
-    spec: SpecChecker | None
-    redactor: Redactor
-    clauses: Mapping[str, Any] | None = None
-    sleep: Callable[[float], None] = time.sleep
-    monotonic: Callable[[], float] = time.monotonic
-    #: called with every exchange a case makes, as recorded (replay's recorder names steps
-    #: with it); the public hook for watching the wire without subclassing the engine
-    on_exchange: Callable[[Exchange], None] | None = None
-    #: the run-wide identity watch: the SIDs creates returned, whether SIDs are reused
-    state: StateWatch = field(default_factory=StateWatch)
 
 
 @dataclass
@@ -142,6 +122,7 @@ class CaseRun:
         try:
             for step in scenario.steps:
                 current = step.name
+                self.services.check_stop()
                 self._run_step(step)
         except StepFailed as exc:
             record.status = Status.FAIL
@@ -152,6 +133,9 @@ class CaseRun:
         except (ScenarioError, RefusedRequest, InterpolationError, ForeignHostError) as exc:
             record.status = Status.ERROR
             record.failure = Failure(current, "harness", message=str(exc))
+        except ClockUnavailable as exc:
+            record.status = Status.ERROR
+            record.failure = Failure(current, "clock", message=str(exc))
         except Exception as exc:  # a harness bug must not take the run down
             record.status = Status.ERROR
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -235,7 +219,8 @@ class CaseRun:
         if root in builtins:
             return resolve_in(builtins[root], rest, name)
         if root == "now":
-            return iso_utc(time.time())
+            clock = self.services.clock
+            return iso_utc(time.time() + (clock.advanced if clock is not None else 0.0))
         raise InterpolationError(f"variable {root!r} is not defined (not saved yet?)")
 
     def _lookup_or_profile(self, name: str) -> Any:
@@ -261,7 +246,7 @@ class CaseRun:
     def _run_step(self, step: Step) -> None:
         if step.kind == "wait":
             assert step.wait is not None
-            self.services.sleep(max(0.0, self.seconds(step.wait)))
+            self.services.pause(self.seconds(step.wait))
         elif step.kind == "create_tasks":
             step_kinds.create_tasks(self, step)
         elif step.paginate is not None:

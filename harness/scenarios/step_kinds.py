@@ -23,7 +23,7 @@ def eventually(run: CaseRun, step: Step) -> None:
     assert step.eventually is not None and step.request is not None
     within = run.seconds(step.eventually.within)
     every = step.eventually.every
-    started = run.services.monotonic()
+    started = run.services.target_monotonic()
     attempts = 0
     while True:
         attempts += 1
@@ -35,14 +35,14 @@ def eventually(run: CaseRun, step: Step) -> None:
         if failure is None:
             run._save(step, result.document, result.response.headers, result.response)
             return
-        elapsed = run.services.monotonic() - started
+        elapsed = run.services.target_monotonic() - started
         if elapsed + every > within:
             failure.message += (
                 f" (still failing after {attempts} attempt(s) over {elapsed:.1f}s; "
                 f"eventually within {within:g}s)"
             )
             raise StepFailed(failure)
-        run.services.sleep(every)
+        run.services.pause(every)
 
 
 def paginate(run: CaseRun, step: Step) -> None:

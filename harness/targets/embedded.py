@@ -39,13 +39,17 @@ def check_faults(faults: tuple[str, ...] | list[str]) -> None:
 def embedded_server(
     faults: tuple[str, ...] | list[str] = (),
     retention_seconds: float = EMBEDDED_RETENTION_SECONDS,
+    test_clock: bool = True,
 ) -> Iterator[EmbeddedServer]:
-    """Start the reference with ``faults`` switched on; stop it when the block ends."""
+    """Start the reference with ``faults`` switched on (and the test-clock extension unless
+    ``test_clock`` is false); stop it when the block ends."""
     check_faults(faults)
     from harness.reference.config import ServerConfig
     from harness.reference.server import start_in_thread
 
-    config = ServerConfig(retention_seconds=retention_seconds, faults=frozenset(faults))
+    config = ServerConfig(
+        retention_seconds=retention_seconds, faults=frozenset(faults), test_clock=test_clock
+    )
     server = start_in_thread(config)
     try:
         yield EmbeddedServer(server.base_url, config.fixture)

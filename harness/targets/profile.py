@@ -15,7 +15,7 @@ from jsonschema import Draft7Validator
 
 from harness.jsonpath import MISSING, parse_path
 from harness.targets.features import FEATURE_NAMES, Feature
-from harness.targets.profile_schema import DEFAULTS, PROFILE_SCHEMA, QUEUE_ROLES
+from harness.targets.profile_schema import CLOCK_PATH, DEFAULTS, PROFILE_SCHEMA, QUEUE_ROLES
 from harness.wire.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_RETRY_BUDGET_S
 from harness.yamlsrc import SourceError, line_of, load_file, plain
 
@@ -76,6 +76,12 @@ class TargetProfile:
         return [ws["sid"] for ws in self.data["workspaces"].values()]
 
     @property
+    def clock_advance(self) -> str | None:
+        """The test-clock extension's URL or path (``clock.advance``), None without one."""
+        clock = self.data.get("clock")
+        return clock.get("advance") if isinstance(clock, dict) else None
+
+    @property
     def timeout_seconds(self) -> float:
         return float(self.data["http"]["timeout_seconds"])
 
@@ -112,8 +118,11 @@ def load_profile(path: Path) -> TargetProfile:
     return TargetProfile(full, display, frozenset(full["unsupported"]))
 
 
-def profile_from_fixture(fixture: Any, retention_seconds: float) -> TargetProfile:
-    """The profile of a reference server started with ``fixture`` (``default_fixture()``)."""
+def profile_from_fixture(
+    fixture: Any, retention_seconds: float, test_clock: bool = False
+) -> TargetProfile:
+    """The profile of a reference server started with ``fixture`` (``default_fixture()``);
+    ``test_clock``: the server serves the test-clock extension (``clock.advance``)."""
     data = fixture.to_dict()
     workspaces: dict[str, Any] = {}
     for role, ws in data["workspaces"].items():
@@ -156,6 +165,8 @@ def profile_from_fixture(fixture: Any, retention_seconds: float) -> TargetProfil
         },
         "http": {"timeout_seconds": 10, "max_retries_on_429": 3},
     }
+    if test_clock:
+        profile["clock"] = {"advance": CLOCK_PATH}
     return TargetProfile.from_dict(profile, "embedded")
 
 

@@ -64,6 +64,9 @@ _WORKSPACE = {
     },
 }
 
+#: where the reference serves the test-clock extension (harness.reference.clock_api.PATH)
+CLOCK_PATH = "/trc/v1/Clock"
+
 PROFILE_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "trc target profile",
@@ -102,6 +105,14 @@ PROFILE_SCHEMA: dict[str, Any] = {
             },
         },
         "in_flight_limit": {"type": "integer", "minimum": 1},
+        #: the test-clock extension (docs/test-clock.md): where ``POST Advance=SECONDS``
+        #: moves the target's time; a path on the target or a URL on its host
+        "clock": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["advance"],
+            "properties": {"advance": {"type": "string", "pattern": "^(/|https?://)"}},
+        },
         "unsupported": {"type": "array", "items": {"enum": list(FEATURE_NAMES)}},
         "foreign": {
             "type": "object",

@@ -39,6 +39,8 @@ class TargetOptions:
     allow_live: bool = False
     faults: tuple[str, ...] = field(default=())
     retention_seconds: float = EMBEDDED_RETENTION_SECONDS
+    #: the embedded reference serves the test-clock extension and its profile declares it
+    test_clock: bool = True
 
 
 def _profile(options: TargetOptions) -> TargetProfile | None:
@@ -100,7 +102,9 @@ def open_target(options: TargetOptions) -> Iterator[ReadyTarget]:
         return
     profile = _profile(options)
     if spec.kind == EMBEDDED:
-        with embedded_server(options.faults, options.retention_seconds) as server:
+        with embedded_server(
+            options.faults, options.retention_seconds, options.test_clock
+        ) as server:
             fixture = server.fixture
             # The environment's TWILIO_* are for remote targets; the embedded server only
             # knows its fixture's credentials unless options say otherwise.
@@ -111,7 +115,8 @@ def open_target(options: TargetOptions) -> Iterator[ReadyTarget]:
                 name=EMBEDDED,
                 base_url=server.base_url,
                 credentials=creds,
-                profile=profile or profile_from_fixture(fixture, options.retention_seconds),
+                profile=profile
+                or profile_from_fixture(fixture, options.retention_seconds, options.test_clock),
                 embedded=True,
                 faults=tuple(options.faults),
             )

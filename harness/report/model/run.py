@@ -56,6 +56,7 @@ class RunConfig:
     seed: int | None = None
     fuzz_budget: str | None = None
     replay_wait_budget: float | None = None
+    jobs: int | None = None
     cassettes: list[str] = field(default_factory=list)
     fail_under: float | None = None
     baseline: str | None = None

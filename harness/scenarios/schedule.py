@@ -1,0 +1,150 @@
+"""Running cases side by side (``trc run --jobs N``) without letting them meet.
+
+Cases are isolated by their tags: each lists and deletes only its own tasks. What tags cannot
+isolate is state every case shares, so a case holds **resources**, each ``exclusive`` (no
+other case holding it at all may run beside it) or shared (others sharing it may):
+
+- ``worker``: the profile's worker of the case's workspace. Held exclusively by every case
+  that names ``{workspace.worker_sid}``: two cases routing tasks to one worker, or changing its
+  activity, would see each other's reservations.
+- ``workspace``: the whole workspace. Every case shares it; a case that makes the worker
+  available (a POST to ``/Workers/...``) holds it exclusively, since an available worker is
+  offered any pending task of the queues it serves, another case's included.
+- ``clock``: the target's time. Only when waits advance a shared test clock
+  (``harness.targets.clock``): a case that waits (``wait:``, ``eventually:``) holds it
+  exclusively, every other case shares it, so an advance never ages a task of a case that is
+  running (a TTL, a retention window). Real sleeps age every task equally, as real time does
+  on a sequential run; they need no resource and overlap.
+
+A YAML case adds resources with ``exclusive: [worker, workspace, clock]``.
+
+``Scheduler`` hands out cases in order, skipping one whose resources are taken; a skipped
+case blocks the later cases it conflicts with (no starvation), and cases that hold the clock
+exclusively are handed out after all the others (one drain instead of one per waiting case).
+Results go back in the cases' order whatever order they finished in.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from harness.scenarios.identity import strings_in
+from harness.scenarios.model import Scenario
+
+
+class Resource(StrEnum):
+    WORKER = "worker"
+    WORKSPACE = "workspace"
+    CLOCK = "clock"
+
+
+class Mode(StrEnum):
+    SHARED = "shared"
+    EXCLUSIVE = "exclusive"
+
+
+_WORKER_REF = re.compile(r"\{workspace\.worker_sid\}")
+_WORKER_PATH = re.compile(r"/Workers/")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one case holds while it runs: ``{resource key: mode}``."""
+
+    holds: dict[str, Mode]
+
+    def conflicts(self, other: Claim) -> bool:
+        for key, mode in self.holds.items():
+            theirs = other.holds.get(key)
+            if theirs is not None and Mode.EXCLUSIVE in (mode, theirs):
+                return True
+        return False
+
+    @property
+    def waits_on_clock(self) -> bool:
+        return self.holds.get(Resource.CLOCK) is Mode.EXCLUSIVE
+
+
+def _waits(scenario: Scenario) -> bool:
+    steps = (*scenario.steps, *scenario.finally_steps)
+    return any(step.kind == "wait" or step.eventually is not None for step in steps)
+
+
+def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
+    """The resources ``scenario`` holds (see the module docstring)."""
+    declared = {Resource(name) for name in scenario.exclusive}
+    steps = (*scenario.steps, *scenario.finally_steps)
+    texts = list(strings_in([step.request for step in steps]))
+    if any(_WORKER_REF.search(text) for text in texts):
+        declared.add(Resource.WORKER)
+    for request in (step.request for step in steps):
+        if request is None or request.method.upper() != "POST":
+            continue
+        if _WORKER_PATH.search(request.path or request.url or ""):
+            declared.add(Resource.WORKSPACE)
+    if shared_clock and _waits(scenario):
+        declared.add(Resource.CLOCK)
+    space = scenario.workspace
+    holds: dict[str, Mode] = {
+        f"{Resource.WORKSPACE}:{space}": Mode.SHARED,
+    }
+    if Resource.WORKSPACE in declared:
+        holds[f"{Resource.WORKSPACE}:{space}"] = Mode.EXCLUSIVE
+    if Resource.WORKER in declared:
+        holds[f"{Resource.WORKER}:{space}"] = Mode.EXCLUSIVE
+    if shared_clock or Resource.CLOCK in declared:
+        holds[Resource.CLOCK] = Mode.EXCLUSIVE if Resource.CLOCK in declared else Mode.SHARED
+    return Claim(holds)
+
+
+class Scheduler:
+    """Hands out case indexes to workers so that running cases never conflict."""
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self.claims = list(claims)
+        ordered = range(len(claims))
+        # waiting on the shared clock drains the run: do it once, at the end
+        self._pending = [i for i in ordered if not claims[i].waits_on_clock] + [
+            i for i in ordered if claims[i].waits_on_clock
+        ]
+        self._running: set[int] = set()
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def next(self) -> int | None:
+        """The next case to run (blocks until one can), None when none is left or closed."""
+        with self._cond:
+            while True:
+                if self._closed or not self._pending:
+                    return None
+                choice = self._pick()
+                if choice is not None:
+                    self._pending.remove(choice)
+                    self._running.add(choice)
+                    return choice
+                self._cond.wait()
+
+    def done(self, index: int) -> None:
+        with self._cond:
+            self._running.discard(index)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Hand out nothing more (an interrupt); running cases finish."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _pick(self) -> int | None:
+        blocked: list[Claim] = []
+        for index in self._pending:
+            claim = self.claims[index]
+            clear = not any(claim.conflicts(self.claims[r]) for r in self._running)
+            if clear and not any(claim.conflicts(b) for b in blocked):
+                return index
+            blocked.append(claim)
+        return None
