@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from harness.results.model import CaseRecord
-from harness.selection import Selectable, select
+from harness.selection import Selectable, Shard, select
 from harness.speccheck.openapi import SpecChecker
 from harness.targets.ready import ReadyTarget
 
@@ -105,6 +105,8 @@ class Selection:
     expression: str | None = None
     tags: tuple[str, ...] = ()
     only: frozenset[str] | None = None
+    #: ``--shard I/N``: this run's share of every phase's selected cases
+    shard: Shard | None = None
 
     @property
     def narrows(self) -> bool:
@@ -115,10 +117,10 @@ class Selection:
         """The cases the selection keeps. ``ids`` names the ids ``only`` may list for a case
         (default: its ``id``)."""
         chosen = select(cases, self.expression, self.tags)
-        if self.only is None:
-            return chosen
-        names = ids or (lambda case: (case.id,))
-        return [case for case in chosen if self.only.intersection(names(case))]
+        if self.only is not None:
+            names = ids or (lambda case: (case.id,))
+            chosen = [case for case in chosen if self.only.intersection(names(case))]
+        return self.shard.keep(chosen) if self.shard is not None else chosen
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ scenario recorded in a cassette, a fuzzed operation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 
@@ -133,3 +134,56 @@ def _either(a: Predicate, b: Predicate) -> Predicate:
 
 def _both(a: Predicate, b: Predicate) -> Predicate:
     return lambda case: a(case) and b(case)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shards: ``trc run --shard I/N``
+
+
+class ShardError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Share ``index`` (1-based) of ``total``: the cases of each phase are dealt to ``total``
+    shards by the longest-first rule (each case, heaviest first, to the lightest shard so far;
+    ties to the lower shard, equal weights in id order), weighing each case by its duration in
+    a previous report (``durations``) or, for cases it does not know, by the median of those it
+    does (1 when none). Every shard of one command line computes the same deal, so the shards
+    together run every selected case exactly once."""
+
+    index: int
+    total: int
+    durations: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str, durations: Mapping[str, float] | None = None) -> Shard:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if not match:
+            raise ShardError(f"--shard {text!r}: expected I/N, e.g. 1/3")
+        index, total = int(match.group(1)), int(match.group(2))
+        if total < 1 or not 1 <= index <= total:
+            raise ShardError(f"--shard {text!r}: I must be between 1 and N (N at least 1)")
+        return cls(index, total, dict(durations or {}))
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.total}"
+
+    def deal(self, ids: Sequence[str]) -> list[set[str]]:
+        """The ids of every shard (index 0 is shard 1)."""
+        known = sorted(self.durations[i] for i in ids if i in self.durations)
+        default = known[len(known) // 2] if known else 1.0
+        weights = {i: max(0.0, float(self.durations.get(i, default))) for i in ids}
+        loads = [0.0] * self.total
+        shares: list[set[str]] = [set() for _ in range(self.total)]
+        for case_id in sorted(set(ids), key=lambda i: (-weights[i], i)):
+            lightest = min(range(self.total), key=lambda n: (loads[n], n))
+            loads[lightest] += weights[case_id] or 1e-6
+            shares[lightest].add(case_id)
+        return shares
+
+    def keep(self, cases: Sequence[C]) -> list[C]:
+        """The cases of ``cases`` (one phase's selection, in order) this shard runs."""
+        mine = self.deal([case.id for case in cases])[self.index - 1]
+        return [case for case in cases if case.id in mine]

@@ -7,6 +7,8 @@
   to an existing report (e.g. a nightly run gated differently per branch); exit 0 or 1.
 - ``trc report render REPORT [--out DIR]``: write report.md/html, junit.xml and badge.svg again
   from a report.json (e.g. after upgrading the harness).
+- ``trc report merge A B ...``: join the reports of ``trc run --shard I/N`` (every shard once)
+  into one run's report folder; exit by its gate.
 
 A and B are report.json files or run folders (``reports/<run-id>``, ``reports/latest``).
 Exit 2 when a file cannot be read or does not follow the schema.
@@ -144,3 +146,61 @@ def _write(document: Report, folder: Path) -> None:
     from harness.reporters.files import write_artifacts
 
     write_artifacts(folder, document)
+
+
+@report_group.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=_REPORT)
+@gate_options
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Parent folder of the merged run's folder (default: ./reports).",
+)
+@click.pass_context
+def merge_command(
+    ctx: click.Context,
+    reports: tuple[Path, ...],
+    fail_under: float | None,
+    baseline: Path | None,
+    expect_deviations: Path | None,
+    report_dir: Path | None,
+) -> None:
+    """Join the reports of `trc run --shard I/N` (every shard once) into one run's report:
+    score, causes, matrices and JUnit as one unsharded run gives them; exit by its gate. The
+    gate options default to the ones the shards ran with."""
+    from harness.report.document import ReportFileError, assemble, load_report
+    from harness.report.merge import MergeError, check_shards, merge_reports
+    from harness.reporters.files import write_report_folder
+    from harness.resources import default_report_dir
+    from harness.results.runid import new_run_id
+
+    try:
+        loaded = [(str(path), load_report(path)) for path in reports]
+        check_shards(loaded)
+        config = loaded[0][1].config
+        fail_under = config.fail_under if fail_under is None else fail_under
+        baseline = baseline or _existing(config.baseline)
+        expect_deviations = expect_deviations or _existing(config.expect_deviations)
+        base, devs = load_gate_inputs(baseline, expect_deviations)
+    except (ReportFileError, TargetConfigError, MergeError) as exc:
+        click.echo(f"trc report merge: error: {exc}", err=True)
+        ctx.exit(ExitCode.USAGE)
+    document = assemble(
+        merge_reports([r for _, r in loaded], new_run_id()),
+        deviations=devs,
+        deviations_file=str(expect_deviations) if expect_deviations else None,
+        baseline=base,
+        baseline_file=str(baseline) if baseline else None,
+        fail_under=fail_under,
+    )
+    folder = write_report_folder(report_dir or default_report_dir(), document)
+    click.echo(f"merged {len(loaded)} shard(s): {len(document.cases)} case(s)")
+    click.echo(f"score {document.score.display} · {document.gate.summary}")
+    click.echo(f"reports: {folder}")
+    ctx.exit(int(document.gate.exit_code))
+
+
+def _existing(name: str | None) -> Path | None:
+    """A gate input a shard named, when it is here too (a CI job may not have it)."""
+    return Path(name) if name and Path(name).exists() else None

@@ -93,6 +93,20 @@ from harness.targets.options import target_options
     "the report are the same for any N.",
 )
 @click.option(
+    "--shard",
+    metavar="I/N",
+    default=None,
+    help="Run share I of N of every phase's selected cases (stable, balanced; the fuzz phase "
+    "runs whole in shard 1). Join the shards' reports with `trc report merge`.",
+)
+@click.option(
+    "--shard-durations",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    metavar="REPORT",
+    help="Balance the shards by the case durations of this earlier report.json (or folder).",
+)
+@click.option(
     "--cassette",
     "cassettes",
     multiple=True,
@@ -123,6 +137,8 @@ def run_command(ctx: click.Context, **options: Any) -> None:
         fuzz_budget=options["fuzz_budget"],
         replay_wait_budget=options["replay_wait_budget"],
         jobs=options["jobs"],
+        shard=options["shard"],
+        shard_durations=options["shard_durations"],
         cassettes=tuple(options["cassettes"]),
         fail_under=options["fail_under"],
         baseline=options["baseline"],

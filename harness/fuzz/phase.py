@@ -63,6 +63,10 @@ class FuzzPhase:
     def run(self, ctx: PhaseContext) -> PhaseResult:
         seed = ctx.options.seed
         operations = selected_operations(ctx.options.selection)
+        shard = ctx.options.selection.shard
+        if operations == () and shard is not None and shard.index != 1:
+            skipped = f"shard {shard}: the fuzz phase runs whole in shard 1/{shard.total}"
+            return PhaseResult(records=[], seed=seed, summary={"skipped": skipped})
         if operations == ():
             return PhaseResult(records=[], seed=seed, summary={"skipped": "no fuzz case selected"})
         budget = FuzzBudget.of(ctx.options.budget)
@@ -112,7 +116,10 @@ class FuzzPhase:
 
 def selected_operations(selection: Selection) -> tuple[str, ...] | None:
     """None: every operation; (): nothing to run; else the operations the selection keeps
-    (with CreateTask, which every stateful finding starts from)."""
+    (with CreateTask, which every stateful finding starts from). Under ``--shard I/N`` the
+    fuzz phase is one seeded run, not split: shard 1 runs it whole, the others nothing."""
+    if selection.shard is not None and selection.shard.index != 1:
+        return ()
     if not selection.narrows:
         return None
     cases = [FuzzCase(operation) for operation in OPERATIONS]

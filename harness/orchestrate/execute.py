@@ -169,9 +169,9 @@ def _unreachable(choice: TargetChoice, run_id: str, message: str) -> TargetRun:
     )
 
 
-def _phase_options(request: RunRequest, only: frozenset[str] | None) -> PhaseOptions:
+def _phase_options(request: RunRequest, only: frozenset[str] | None, plan: RunPlan) -> PhaseOptions:
     return PhaseOptions(
-        selection=Selection(request.select_expr, tuple(request.tags), only),
+        selection=Selection(request.select_expr, tuple(request.tags), only, plan.shard),
         seed=request.seed,
         budget=Budget.parse(request.fuzz_budget),
         cassettes=tuple(request.cassettes),
@@ -269,7 +269,7 @@ def _run_phases(
         target=ready,
         run_id=run.run_id,
         run_tag=meta.run_tag,
-        options=_phase_options(request, only),
+        options=_phase_options(request, only, plan),
         library=plan.library,
         spec=plan.spec,
         clauses=plan.clauses,

@@ -17,7 +17,7 @@ from harness.resources import scenarios_dir
 from harness.results.vocab import PhaseStatus, TargetKind
 from harness.scenarios.discovery import discover, load_clause_registry
 from harness.scenarios.model import Scenario
-from harness.selection import select
+from harness.selection import Shard, ShardError, select
 from harness.speccheck import SpecChecker, default_spec_path, load_spec
 from harness.targets.choice import TargetChoice, resolve_targets
 from harness.targets.errors import TargetConfigError
@@ -40,6 +40,8 @@ class RunPlan:
     baseline: Any = None
     deviations: Any = None
     warnings: list[str] = field(default_factory=list)
+    #: ``--shard I/N``: this run's share of each phase's cases
+    shard: Shard | None = None
 
 
 def plan_run(request: RunRequest) -> RunPlan:
@@ -81,6 +83,9 @@ def plan_run(request: RunRequest) -> RunPlan:
             "not found in the scenario library (not rerun): " + ", ".join(selection.missing)
         )
     spec = _spec(request.spec_path, warnings)
+    shard = _shard(request)
+    if shard is not None:
+        chosen = shard.keep(chosen)
     return RunPlan(
         choices=choices,
         phase_names=phase_names,
@@ -93,7 +98,30 @@ def plan_run(request: RunRequest) -> RunPlan:
         baseline=baseline,
         deviations=deviations,
         warnings=warnings,
+        shard=shard,
     )
+
+
+def _shard(request: RunRequest) -> Shard | None:
+    """``--shard I/N``, weighed by the case durations of ``--shard-durations REPORT``."""
+    if request.shard is None:
+        if request.shard_durations is not None:
+            raise TargetConfigError("--shard-durations needs --shard I/N")
+        return None
+    from harness.report.document import ReportFileError, load_report
+
+    durations: dict[str, float] = {}
+    if request.shard_durations is not None:
+        try:
+            previous = load_report(request.shard_durations)
+        except ReportFileError as exc:
+            raise TargetConfigError(f"--shard-durations: {exc}") from None
+        for case in previous.cases:
+            durations[case.id] = max(durations.get(case.id, 0.0), case.duration_s)
+    try:
+        return Shard.parse(request.shard, durations)
+    except ShardError as exc:
+        raise TargetConfigError(str(exc)) from None
 
 
 def resolve_phases(text: str | None) -> tuple[list[str], list[PhaseRow]]:

@@ -32,6 +32,9 @@ class RunRequest:
     replay_wait_budget: float | None = None
     #: scenario cases run side by side (None: the default for the machine)
     jobs: int | None = None
+    #: ``--shard I/N`` as given, and the report whose case durations balance the shards
+    shard: str | None = None
+    shard_durations: Path | None = None
     cassettes: tuple[Path, ...] = ()
     fail_under: float | None = None
     baseline: Path | None = None
@@ -59,6 +62,7 @@ class RunRequest:
             "fuzz_budget": self.fuzz_budget,
             "replay_wait_budget": self.replay_wait_budget,
             "jobs": self.jobs,
+            "shard": self.shard,
             "cassettes": [str(c) for c in self.cassettes],
             "fail_under": self.fail_under,
             "baseline": str(self.baseline) if self.baseline else None,

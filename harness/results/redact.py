@@ -137,7 +137,8 @@ class SecretMatcher:
         return cls(ordered, tuple(needles), shortest, shortest_needle)
 
     def found(self, text: str, depth: int = DEPTH) -> bool:
-        if not self.needles or not text:
+        # decoding only shortens a text: one shorter than every needle holds none
+        if not self.needles or len(text) < self.shortest_needle:
             return False
         if any(needle in text for needle in self.needles):
             return True

@@ -4,12 +4,14 @@ Cases are isolated by their tags: each lists and deletes only its own tasks. Wha
 isolate is state every case shares, so a case holds **resources**, each ``exclusive`` (no
 other case holding it at all may run beside it) or shared (others sharing it may):
 
-- ``worker``: the profile's worker of the case's workspace. Held exclusively by every case
-  that names ``{workspace.worker_sid}``: two cases routing tasks to one worker, or changing its
-  activity, would see each other's reservations.
-- ``workspace``: the whole workspace. Every case shares it; a case that makes the worker
-  available (a POST to ``/Workers/...``) holds it exclusively, since an available worker is
-  offered any pending task of the queues it serves, another case's included.
+- ``worker``: the profile's worker of the case's workspace. Shared by every case that names
+  ``{workspace.worker_sid}`` (tasks routed to it with ``RoutingTarget`` ignore its capacity,
+  and each case reads only its own tasks' reservations); held exclusively by a case that
+  changes it (a POST to ``/Workers/...`` among its steps, e.g. its activity; the same POST in
+  ``finally`` only restores what the case saved).
+- ``workspace``: the whole workspace. Every case shares it; a case that changes the worker
+  holds it exclusively too, since an available worker is offered any pending task of the
+  queues it serves, another case's included.
 - ``clock``: the target's time. Only when waits advance a shared test clock
   (``harness.targets.clock``): a case that waits (``wait:``, ``eventually:``) holds it
   exclusively, every other case shares it, so an advance never ages a task of a case that is
@@ -79,13 +81,13 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
     declared = {Resource(name) for name in scenario.exclusive}
     steps = (*scenario.steps, *scenario.finally_steps)
     texts = list(strings_in([step.request for step in steps]))
-    if any(_WORKER_REF.search(text) for text in texts):
-        declared.add(Resource.WORKER)
-    for request in (step.request for step in steps):
+    uses_worker = any(_WORKER_REF.search(text) for text in texts)
+    # a POST to the worker in ``finally`` only puts back what the case saved: not a change
+    for request in (step.request for step in scenario.steps):
         if request is None or request.method.upper() != "POST":
             continue
         if _WORKER_PATH.search(request.path or request.url or ""):
-            declared.add(Resource.WORKSPACE)
+            declared.update((Resource.WORKER, Resource.WORKSPACE))
     if shared_clock and _waits(scenario):
         declared.add(Resource.CLOCK)
     space = scenario.workspace
@@ -96,6 +98,8 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
         holds[f"{Resource.WORKSPACE}:{space}"] = Mode.EXCLUSIVE
     if Resource.WORKER in declared:
         holds[f"{Resource.WORKER}:{space}"] = Mode.EXCLUSIVE
+    elif uses_worker:
+        holds[f"{Resource.WORKER}:{space}"] = Mode.SHARED
     if shared_clock or Resource.CLOCK in declared:
         holds[Resource.CLOCK] = Mode.EXCLUSIVE if Resource.CLOCK in declared else Mode.SHARED
     return Claim(holds)

@@ -57,6 +57,8 @@ class RunConfig:
     fuzz_budget: str | None = None
     replay_wait_budget: float | None = None
     jobs: int | None = None
+    #: ``I/N`` when the run was one shard of N (``trc report merge`` joins them)
+    shard: str | None = None
     cassettes: list[str] = field(default_factory=list)
     fail_under: float | None = None
     baseline: str | None = None
