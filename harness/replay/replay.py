@@ -69,6 +69,7 @@ from harness.results.model import ClauseRef, Exchange, Failure, FieldVerdict, St
 from harness.results.redact import Redactor
 from harness.results.runid import run_tag_for
 from harness.scenarios.runner import RunServices
+from harness.targets.clock import AdvancedTime, ClockUnavailable
 from harness.targets.resolve import ReadyTarget
 from harness.targets.safety import RefusedRequest, RunGuard, clean_up_run, delete_owned
 from harness.targets.target import is_twilio_host
@@ -183,6 +184,12 @@ class Replayer(JudgingMixin):
             transport=transport,
             sleep=sleep,
         )
+        if profile.clock_advance:
+            # the candidate's test clock: think times and poll intervals advance it instead
+            # of sleeping (one replay at a time, so no other case runs meanwhile)
+            clock = AdvancedTime(self.client, profile.clock_advance)
+            self.sleep = clock.sleep
+            self.monotonic = lambda: monotonic() + clock.advanced
         self.redactor = Redactor([target.credentials.auth_token])
         self.guard = RunGuard(self.run_tag)
         self.services = RunServices(
@@ -287,6 +294,34 @@ class Replayer(JudgingMixin):
             return record
         self.comparator.context.stretch = 0.0
         judged = Judged()
+        try:
+            self._replay_all(record, judged, interactions, timing)
+        except ClockUnavailable as exc:
+            record.status = Status.ERROR
+            record.failure = Failure("(replay)", "clock", message=str(exc))
+        record.fields = judged.fields.rows()
+        if record.status is Status.PASS and judged.excused:
+            record.status = Status.UNSUPPORTED
+            record.reason = (
+                "differs only where it needs what the target profile declares unsupported: "
+                + ", ".join(sorted(judged.excused))
+            )
+        self._cleanup_case(entry.id, record)
+        record.duration_s = round(self.monotonic() - started, 3)
+        if record.status.is_problem:
+            record.exchanges = judged.kept[:MAX_KEPT_EXCHANGES]
+            if judged.failing is not None:
+                record.curl = curl_command(judged.failing.request, curl_auth(judged.failing))
+        return record
+
+    def _replay_all(
+        self,
+        record: ReplayRecord,
+        judged: Judged,
+        interactions: list[Interaction],
+        timing: ScenarioTiming,
+    ) -> None:
+        """Send and judge the interactions of one scenario in order, until one fails."""
         previous: Interaction | None = None
         index = 0
         while index < len(interactions):
@@ -328,20 +363,6 @@ class Replayer(JudgingMixin):
             rows = self.comparator.exchange(last, candidate_answer(sent.response))
             if not self._judge(record, judged, last, poll, sent, exchange, rows):
                 break
-        record.fields = judged.fields.rows()
-        if record.status is Status.PASS and judged.excused:
-            record.status = Status.UNSUPPORTED
-            record.reason = (
-                "differs only where it needs what the target profile declares unsupported: "
-                + ", ".join(sorted(judged.excused))
-            )
-        self._cleanup_case(entry.id, record)
-        record.duration_s = round(self.monotonic() - started, 3)
-        if record.status.is_problem:
-            record.exchanges = judged.kept[:MAX_KEPT_EXCHANGES]
-            if judged.failing is not None:
-                record.curl = curl_command(judged.failing.request, curl_auth(judged.failing))
-        return record
 
     # -- sending ----------------------------------------------------------------------------
     def _build(self, interaction: Interaction) -> httpx.Request:

@@ -8,6 +8,8 @@ so connect + headers + body end within the deadline whatever the target does.
 
 from __future__ import annotations
 
+import functools
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -124,9 +126,16 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of the process (loading the CA bundle
+    takes tens of milliseconds; a run opens a client per phase and per cassette)."""
+    return httpx.create_ssl_context()
+
+
 def deadline_transport() -> httpx.HTTPTransport:
     """httpx's own transport, its connection pool on ``DeadlineBackend``."""
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=_tls_context())
     pool = transport._pool
     if not hasattr(pool, "_network_backend"):  # pragma: no cover - an httpcore without it
         raise RuntimeError("httpcore's ConnectionPool has no _network_backend to bound")
