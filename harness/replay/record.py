@@ -160,11 +160,14 @@ class RecordingEngine(ScenarioEngine):
             target, run_id, on_exchange=lambda exchange: labeller.step(exchange.step), **kwargs
         )
         self.labeller = labeller
+        # a recording keeps real timing: waits sleep, and no clock request enters the cassette
+        self.services.clock = None
+        self.jobs = 1  # one labelled case at a time
 
-    def run_case(self, scenario: Scenario) -> CaseRecord:
+    def run_case(self, scenario: Scenario, index: int | None = None) -> CaseRecord:
         self.labeller.begin_case(scenario.id)
         try:
-            return super().run_case(scenario)
+            return super().run_case(scenario, index)
         finally:
             self.labeller.end_case()
 
@@ -366,8 +369,9 @@ def _scenario_entries(
 
 
 def _profile_for_cassette(ready: ReadyTarget, redactor: CassetteRedactor) -> dict[str, Any]:
-    """The profile the scenarios used (so the replay can map fixture SIDs and names)."""
-    data = dict(ready.profile.data)
+    """The profile the scenarios used (so the replay can map fixture SIDs and names), less
+    the recorded target's test clock (a cassette's waits are recorded, not re-lived)."""
+    data = {k: v for k, v in ready.profile.data.items() if k != "clock"}
     foreign = dict(data.get("foreign") or {})
     if redactor.redact_account and foreign.get("account_sid") == ready.credentials.account_sid:
         foreign["account_sid"] = redactor.account_sid

@@ -21,7 +21,11 @@ class ScenariosPhase:
             return PhaseResult(records=[], summary={"skipped": "no scenario selected"})
         hints = {s.id: scenario_operations(s) for s in chosen}
         engine = ScenarioEngine(
-            ctx.target, ctx.run_id, spec=ctx.spec, clauses=ctx.clauses, jobs=ctx.options.jobs
+            ctx.target,
+            ctx.run_id,
+            spec=ctx.spec,
+            clauses=ctx.clauses,
+            jobs=1 if ctx.target.sequential else ctx.options.jobs,
         )
         start = (lambda s: ctx.on_start(s.id)) if ctx.on_start else None
         try:

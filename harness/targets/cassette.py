@@ -25,8 +25,10 @@ def cassette_target(path: str | Path) -> Iterator[ReadyTarget]:
         cassette = load_cassette(path)
     except CassetteError as exc:
         raise TargetConfigError(str(exc)) from None
+    # a recording has no clock to advance: its waits were recorded, not re-lived
+    recorded = {k: v for k, v in cassette.provenance.profile.items() if k != "clock"}
     try:
-        profile = TargetProfile.from_dict(cassette.provenance.profile, f"cassette:{path}")
+        profile = TargetProfile.from_dict(recorded, f"cassette:{path}")
     except ProfileError as exc:
         raise TargetConfigError(
             f"cassette {path}: its recorded profile is invalid: {exc}"
@@ -38,6 +40,7 @@ def cassette_target(path: str | Path) -> Iterator[ReadyTarget]:
             base_url=server.base_url,
             credentials=Credentials(cassette.provenance.account_sid, CASSETTE_TOKEN),
             profile=profile,
+            sequential=True,
         )
     finally:
         server.stop()

@@ -21,3 +21,5 @@ class ReadyTarget:
     profile: TargetProfile
     embedded: bool = False
     faults: tuple[str, ...] = ()
+    #: its answers depend on the order of the requests (a cassette): cases run one at a time
+    sequential: bool = False
