@@ -53,6 +53,11 @@ class _TrcState:
         try:
             ready = self._stack.enter_context(open_target(target_options(self.config)))
             engine = ScenarioEngine(ready, new_run_id(), spec=load_spec(None), clauses=self.clauses)
+            if is_worker(self.config) and not ready.embedded:
+                # xdist workers share a URL target's one clock: an advance by one worker
+                # would age the tasks of another's running case, so waits sleep instead
+                # (an embedded reference is each worker's own)
+                engine.services.clock = None
             self._stack.callback(engine.close)
             engine.probe()
         except (TargetConfigError, TargetUnreachable) as exc:
