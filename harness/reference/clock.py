@@ -48,6 +48,8 @@ class TestClock:
     moves the server's "now" forward at once, so a TTL, a retention window or a reservation
     timeout passes without anyone sleeping."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     def __init__(self, base: Clock | None = None) -> None:
         self._base = base or SystemClock()
         self._offset = 0.0

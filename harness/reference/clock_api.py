@@ -12,6 +12,7 @@ reservation timeout then passes in one request instead of a sleep.
 from __future__ import annotations
 
 import math
+import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,8 @@ from harness.reference.forms import parse_pairs
 PATH = "/trc/v1/Clock"
 #: the largest single advance (ten days): more is a typo, not a test
 MAX_ADVANCE_SECONDS = 864_000.0
+#: a plain decimal number of seconds (ASCII digits, an optional fraction)
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 
 
 def clock_json(clock: TestClock) -> dict[str, object]:
@@ -36,13 +39,13 @@ def clock_json(clock: TestClock) -> dict[str, object]:
 
 
 def parse_advance(value: str | None) -> float:
-    """``Advance``: a number of seconds in ``(0, MAX_ADVANCE_SECONDS]``; anything else 400."""
+    """``Advance``: a plain decimal number of seconds in ``[0, MAX_ADVANCE_SECONDS]``
+    (``0`` moves nothing); anything else is a 400."""
     if value is None:
         raise bad_request("Missing required parameter Advance in the post body")
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        raise bad_request(f"Invalid Advance '{value[:40]}': expected a number of seconds") from None
+    if not _NUMBER.fullmatch(value.strip()):
+        raise bad_request(f"Invalid Advance '{value[:40]}': expected a number of seconds")
+    seconds = float(value.strip())
     if not math.isfinite(seconds) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
         raise bad_request(
             f"Invalid Advance {value[:40]}: must be between 0 and {MAX_ADVANCE_SECONDS:g} seconds"

@@ -26,9 +26,10 @@ class ServerConfig:
     clock: Clock = field(default_factory=SystemClock)
     faults: frozenset[str] = frozenset()
     #: serve the test-clock extension (``POST /trc/v1/Clock``, harness.reference.clock_api);
-    #: a ``SystemClock`` becomes a ``TestClock`` so that advances move the server's time
+    #: the clock (a ``SystemClock``, or a test's ``ManualClock``) is wrapped in a
+    #: ``TestClock`` so that advances move the server's time
     test_clock: bool = False
 
     def __post_init__(self) -> None:
-        if self.test_clock and isinstance(self.clock, SystemClock):
+        if self.test_clock and not isinstance(self.clock, TestClock):
             self.clock = TestClock(self.clock)

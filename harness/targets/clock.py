@@ -39,6 +39,7 @@ class AdvancedTime:
             return self._advanced
 
     def sleep(self, seconds: float) -> None:
+        seconds = round(seconds, 3)  # what is sent is what is counted
         if seconds <= 0:
             return
         try:
