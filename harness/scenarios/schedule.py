@@ -80,7 +80,7 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
     """The resources ``scenario`` holds (see the module docstring)."""
     declared = {Resource(name) for name in scenario.exclusive}
     steps = (*scenario.steps, *scenario.finally_steps)
-    texts = list(strings_in([step.request for step in steps]))
+    texts = list(strings_in([(step.request, step.create_tasks) for step in steps]))
     uses_worker = any(_WORKER_REF.search(text) for text in texts)
     # a POST to the worker in ``finally`` only puts back what the case saved: not a change
     for request in (step.request for step in scenario.steps):
