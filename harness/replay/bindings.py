@@ -63,6 +63,10 @@ class Table:
         self.backward: dict[str, str] = {}
         self.labels: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
+        #: the scenario being replayed (its place in the cassette's order)
+        self.scenario = 0
+        #: numbered values -> the scenario that first met them
+        self._met_in: dict[str, int] = {}
 
     def __contains__(self, recorded: str) -> bool:
         return recorded in self.forward
@@ -73,6 +77,8 @@ class Table:
         The recorded value gets its label the first time it is seen, bound or not."""
         if recorded not in self.labels:
             self.labels[recorded] = label or self._next_label(recorded)
+            if label is None:
+                self._met_in[recorded] = self.scenario
         if self.forward.get(recorded, candidate) != candidate:
             return False
         if self.backward.get(candidate, recorded) != recorded:
@@ -80,6 +86,13 @@ class Table:
         self.forward[recorded] = candidate
         self.backward[candidate] = recorded
         return True
+
+    def restart_numbering(self, scenario: int) -> None:
+        """Values first met from now on belong to ``scenario`` and are numbered from 1 again.
+        A numbered value of an earlier scenario keeps its number qualified by that scenario
+        (``<task:1@3>``), so it can never pass for this scenario's ``<task:1>``."""
+        self._counts.clear()
+        self.scenario = scenario
 
     def _next_label(self, recorded: str) -> str:
         kind = self.kind(recorded)
@@ -90,7 +103,11 @@ class Table:
         return self.forward.get(recorded)
 
     def label(self, recorded: str) -> str:
-        return self.labels.get(recorded) or f"<{self.kind(recorded)}:?>"
+        label = self.labels.get(recorded)
+        if label is None:
+            return f"<{self.kind(recorded)}:?>"
+        met = self._met_in.get(recorded, self.scenario)
+        return label if met == self.scenario else f"{label[:-1]}@{met}>"
 
     def candidate_label(self, candidate: str) -> str:
         recorded = self.backward.get(candidate)
@@ -126,6 +143,14 @@ class Bindings:
     #: recorded profile SIDs the candidate cannot map -> their recorded friendly name.
     unmapped_names: dict[str, str] = field(default_factory=dict)
     _etag_counts: Counter[str] = field(default_factory=Counter)
+
+    def new_scenario(self, ordinal: int) -> None:
+        """Labels of the values scenario ``ordinal`` (its place in the cassette) meets first
+        are numbered within it (``<task:1>`` is its first task), so a label does not depend
+        on which other scenarios of the cassette were replayed before it (``-k``,
+        ``--shard``)."""
+        for table in (self.sids, self.tokens, self.etags):
+            table.restart_numbering(ordinal)
 
     # -- set-up -----------------------------------------------------------------------------
     def bind_profiles(self, recorded: dict[str, Any], candidate: dict[str, Any]) -> list[str]:

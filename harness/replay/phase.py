@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness.cassette.format import CassetteError, load_cassette
+from harness.cassette.format import Cassette, CassetteError, ScenarioEntry, load_cassette
 from harness.phases import Cleanup, Outcome, PhaseContext, PhaseResult, Selection
 from harness.replay.replay import Replayer, ReplayOptions
 from harness.resources import cassettes_dir
@@ -48,6 +48,9 @@ def replay_phase(
     totals = Cleanup()
     exchanges = requests = not_selected = 0
     run_tags = result.run_tags  # filled as each cassette starts
+    # -k/--tag/--failed pick per cassette; a shard then takes its share of them all at once
+    unsharded = dataclasses.replace(selection, shard=None)
+    loaded: list[tuple[Cassette, list[ScenarioEntry]]] = []
     for path in paths:
         try:
             cassette = load_cassette(path)
@@ -55,11 +58,19 @@ def replay_phase(
             result.warnings.append(f"replay: {exc}")
             continue
         entries = cassette.provenance.scenarios
-        chosen = selection.pick(
+        chosen = unsharded.pick(
             entries, ids=lambda entry, name=cassette.name: (f"replay:{name}:{entry.id}", entry.id)
         )
-        ids = {entry.id for entry in chosen}
         not_selected += len(entries) - len(chosen)
+        loaded.append((cassette, chosen))
+    if selection.shard is not None:
+        dealt = [f"replay:{c.name}:{e.id}" for c, chosen in loaded for e in chosen]
+        mine = selection.shard.deal(dealt)[selection.shard.index - 1]
+        loaded = [
+            (c, [e for e in chosen if f"replay:{c.name}:{e.id}" in mine]) for c, chosen in loaded
+        ]
+    for cassette, chosen in loaded:
+        ids = {entry.id for entry in chosen}
         if not ids:
             continue
         base = options or ReplayOptions()

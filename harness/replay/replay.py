@@ -293,6 +293,7 @@ class Replayer(JudgingMixin):
             )
             return record
         self.comparator.context.stretch = 0.0
+        self.bindings.new_scenario(interactions[0].index)
         judged = Judged()
         try:
             self._replay_all(record, judged, interactions, timing)

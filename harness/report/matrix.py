@@ -117,6 +117,12 @@ def _verdict(value: str) -> Verdict:
         return Verdict.DIFFERENT
 
 
+def matrix_rows(cells: Iterable[str]) -> list[str]:
+    """Rows of the field matrix: the Task operations in their order, then the others sorted."""
+    present = set(cells)
+    return [r for r in ROWS if r in present] + sorted(present - set(ROWS))
+
+
 def field_matrix(cases: Iterable[Case]) -> FieldMatrix | None:
     """Operation x response field from replay's per-field verdicts; None when there are none."""
     cells: dict[str, dict[str, FieldCell]] = {}
@@ -129,7 +135,9 @@ def field_matrix(cases: Iterable[Case]) -> FieldMatrix | None:
             cells.setdefault(op, {}).setdefault(name, FieldCell()).add(_verdict(verdict.verdict))
     if not cells:
         return None
-    rows = [r for r in ROWS if r in cells] + sorted(set(cells) - set(ROWS))
+    rows = matrix_rows(cells)
+    # columns in name order: the same whichever cases (or shards) met a field first
+    fields = sorted(fields)
     out: dict[str, dict[str, FieldCell]] = {}
     for row in rows:
         # only the fields the operation was compared on: an empty cell is left out

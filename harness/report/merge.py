@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from harness.report.matrix import field_state
+from harness.report.matrix import field_state, matrix_rows
 from harness.report.model import Case, FieldCell, FieldMatrix, Report, Target, TargetPhase
 from harness.results.vocab import PhaseStatus
 from harness.selection import Shard, ShardError
@@ -85,23 +85,38 @@ def _phase_rows(rows: Sequence[Sequence[TargetPhase]]) -> list[TargetPhase]:
                 merged[row.name] = copy.deepcopy(row)
                 continue
             have.cases += row.cases
-            if have.status is not PhaseStatus.RAN and row.status is PhaseStatus.RAN:
-                have.status, have.reason = row.status, row.reason
+            if "skipped" in have.summary and "skipped" not in row.summary:
+                # the shard that ran it (the fuzz phase runs in shard 1 only)
+                have.status, have.reason, have.seed = row.status, row.reason, row.seed
                 have.summary = copy.deepcopy(row.summary)
-                have.seed = row.seed
+            elif "skipped" not in row.summary:
+                have.summary = _summed(have.summary, row.summary)
     return list(merged.values())
+
+
+def _summed(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """Two shards' summaries of one phase: counts added up, lists joined, the rest first's."""
+    out = dict(into)
+    for key, value in more.items():
+        have = out.get(key)
+        if key not in out:
+            out[key] = copy.deepcopy(value)
+        elif isinstance(have, int | float) and not isinstance(have, bool):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = have + value
+        elif isinstance(have, list) and isinstance(value, list):
+            out[key] = have + [v for v in value if v not in have]
+    return out
 
 
 def _field_matrix(matrices: Sequence[FieldMatrix | None]) -> FieldMatrix | None:
     present = [m for m in matrices if m is not None]
     if not present:
         return None
-    rows: list[str] = []
-    columns: list[str] = []
+    columns: set[str] = set()
     cells: dict[str, dict[str, FieldCell]] = {}
     for matrix in present:
-        rows += [r for r in matrix.rows if r not in rows]
-        columns += [c for c in matrix.columns if c not in columns]
+        columns.update(matrix.columns)
         for row, row_cells in matrix.cells.items():
             for column, cell in row_cells.items():
                 into = cells.setdefault(row, {}).setdefault(column, FieldCell())
@@ -110,7 +125,12 @@ def _field_matrix(matrices: Sequence[FieldMatrix | None]) -> FieldMatrix | None:
     for row_cells in cells.values():
         for cell in row_cells.values():
             cell.state = field_state(cell)
-    return FieldMatrix(rows=rows, columns=columns, cells={r: cells.get(r, {}) for r in rows})
+    rows = matrix_rows(cells)
+    return FieldMatrix(
+        rows=rows,
+        columns=sorted(columns),
+        cells={r: dict(sorted(cells[r].items())) for r in rows},
+    )
 
 
 def _target(parts: Sequence[Target]) -> Target:

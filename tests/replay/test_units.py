@@ -292,3 +292,18 @@ def test_cassette_without_drops_and_reindexes() -> None:
     assert [s.id for s in cassette.provenance.scenarios] == ["b"]
     assert cassette.provenance.scenarios[0].interactions == [0, 2]
     assert cassette.provenance.excluded == [{"id": "a", "status": "", "reason": "failed"}]
+
+
+def test_labels_are_numbered_per_scenario_and_an_earlier_scenarios_task_never_passes() -> None:
+    from harness.replay.bindings import Table, kind_of
+
+    table = Table(kind_of, "sid")
+    first, second = "WT" + "1" * 32, "WT" + "2" * 32
+    table.restart_numbering(0)
+    assert table.check(first, "WT" + "a" * 32)[1] == "<task:1>"
+    table.restart_numbering(7)
+    # the second scenario's first task is <task:1> too, whichever scenarios ran before
+    assert table.check(second, "WT" + "b" * 32)[1] == "<task:1>"
+    # a candidate answering the first scenario's task where the second's is expected differs
+    ok, recorded, candidate = table.check(second, "WT" + "a" * 32)
+    assert not ok and recorded == "<task:1>" and candidate == "<task:1@0>"
