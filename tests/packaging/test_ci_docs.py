@@ -59,13 +59,27 @@ def test_the_page_says_report_json_and_never_results_json() -> None:
 
 def test_credentials_reach_every_workflow_on_the_page() -> None:
     workflows = all_workflows()
-    assert len(workflows) == 2  # with the Action, and plain
+    assert len(workflows) == 3  # with the Action, plain, and sharded
     for workflow in workflows:
         for name, job in workflow["jobs"].items():
+            steps = job.get("steps", [])
+            if not uses_the_action({"jobs": {name: job}}) and not any(
+                "trc run" in str(step.get("run", "")) for step in steps
+            ):
+                continue  # a job that sends no request (the shards' merge)
             env = job.get("env", {})
             assert env.get("TWILIO_ACCOUNT_SID", "").startswith("${{ secrets."), name
             assert env.get("TWILIO_AUTH_TOKEN", "").startswith("${{ secrets."), name
-    assert sorted(uses_the_action(w) for w in workflows) == [False, True]
+    assert sorted(uses_the_action(w) for w in workflows) == [False, False, True]
+
+
+def test_the_shard_workflow_merges_every_shard_it_runs() -> None:
+    (workflow,) = [w for w in all_workflows() if "gate" in w["jobs"]]
+    shards = workflow["jobs"]["conformance"]["strategy"]["matrix"]["shard"]
+    runs = [str(s.get("run", "")) for j in workflow["jobs"].values() for s in j["steps"]]
+    (run,) = [r for r in runs if "trc run" in r]
+    assert f'--shard "$SHARD/{len(shards)}"' in run and shards == list(range(1, len(shards) + 1))
+    assert any(r.startswith("trc report merge shards/shard-*/report.json") for r in runs)
 
 
 # --- readiness ------------------------------------------------------------------------------
