@@ -31,9 +31,9 @@ RunCase = Callable[[Scenario, int], CaseRecord]
 
 
 def default_jobs() -> int:
-    """``--jobs`` when not given: 4 (cases mostly wait on the target, not on the CPU), fewer on
-    a one-core machine."""
-    return 4 if (os.cpu_count() or 1) > 1 else 2
+    """``--jobs`` when not given: four per core, at most 8 (cases mostly wait on the target,
+    not on the CPU)."""
+    return min(8, 4 * (os.cpu_count() or 1))
 
 
 def _identity_known(services: RunServices) -> bool:

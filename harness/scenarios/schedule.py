@@ -21,8 +21,9 @@ other case holding it at all may run beside it) or shared (others sharing it may
 A YAML case adds resources with ``exclusive: [worker, workspace, clock]``.
 
 ``Scheduler`` hands out cases in order, skipping one whose resources are taken; a skipped
-case blocks the later cases it conflicts with (no starvation), and cases that hold the clock
-exclusively are handed out after all the others (one drain instead of one per waiting case).
+case blocks the later cases it conflicts with (no starvation). Cases that hold the clock
+exclusively are handed out after all the others (one drain instead of one per waiting case);
+cases that sleep in real time are handed out first, so that the rest run while they wait.
 Results go back in the cases' order whatever order they finished in.
 """
 
@@ -58,6 +59,8 @@ class Claim:
     """What one case holds while it runs: ``{resource key: mode}``."""
 
     holds: dict[str, Mode]
+    #: the case waits (``wait:``, ``eventually:``): started early when waits are real sleeps
+    waits: bool = False
 
     def conflicts(self, other: Claim) -> bool:
         for key, mode in self.holds.items():
@@ -102,7 +105,7 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
         holds[f"{Resource.WORKER}:{space}"] = Mode.SHARED
     if shared_clock or Resource.CLOCK in declared:
         holds[Resource.CLOCK] = Mode.EXCLUSIVE if Resource.CLOCK in declared else Mode.SHARED
-    return Claim(holds)
+    return Claim(holds, waits=_waits(scenario))
 
 
 class Scheduler:
@@ -111,10 +114,12 @@ class Scheduler:
     def __init__(self, claims: Sequence[Claim]) -> None:
         self.claims = list(claims)
         ordered = range(len(claims))
-        # waiting on the shared clock drains the run: do it once, at the end
-        self._pending = [i for i in ordered if not claims[i].waits_on_clock] + [
-            i for i in ordered if claims[i].waits_on_clock
-        ]
+        # waiting on the shared clock drains the run: do it once, at the end; real sleeps
+        # start first, so that the other cases run while they wait
+        sleeping = [i for i in ordered if claims[i].waits and not claims[i].waits_on_clock]
+        rest = [i for i in ordered if not claims[i].waits]
+        clocked = [i for i in ordered if claims[i].waits_on_clock]
+        self._pending = sleeping + rest + clocked
         self._running: set[int] = set()
         self._cond = threading.Condition()
         self._closed = False
