@@ -116,9 +116,9 @@ class Scheduler:
         ordered = range(len(claims))
         # waiting on the shared clock drains the run: do it once, at the end; real sleeps
         # start first, so that the other cases run while they wait
-        sleeping = [i for i in ordered if claims[i].waits and not claims[i].waits_on_clock]
-        rest = [i for i in ordered if not claims[i].waits]
         clocked = [i for i in ordered if claims[i].waits_on_clock]
+        sleeping = [i for i in ordered if claims[i].waits and i not in clocked]
+        rest = [i for i in ordered if not claims[i].waits and i not in clocked]
         self._pending = sleeping + rest + clocked
         self._running: set[int] = set()
         self._cond = threading.Condition()

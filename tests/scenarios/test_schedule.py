@@ -498,3 +498,17 @@ def test_loaded_cases_interleave_as_their_claims_say(case: Load) -> None:
     scheduler.done(2)
     assert waiter.value() == 3
     assert scheduler.next() == 4
+
+
+def test_cases_that_sleep_in_real_time_are_handed_out_first() -> None:
+    shared = {"workspace:single": Mode.SHARED}
+    claims = [
+        Claim(dict(shared)),
+        Claim(dict(shared), waits=True),
+        Claim(dict(shared)),
+        Claim(dict(shared), waits=True),
+    ]
+    scheduler = Scheduler(claims)
+    order = [scheduler.next() for _ in claims]
+    assert order == [1, 3, 0, 2]
+    assert scheduler.next() is None
