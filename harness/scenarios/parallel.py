@@ -92,9 +92,9 @@ def run_parallel(
         threading.Thread(target=work, name=f"trc-case-{n}", daemon=True)
         for n in range(max(1, min(jobs, len(claims))))
     ]
-    for worker in workers:
-        worker.start()
     try:
+        for worker in workers:  # an interrupt may come while they start: inside the try
+            worker.start()
         pending = len(claims)
         while pending:
             try:
@@ -111,7 +111,8 @@ def run_parallel(
         scheduler.close()
         stop.set()
         for worker in workers:
-            worker.join()
+            if worker.ident is not None:  # started (even if the interrupt cut start() short)
+                worker.join()
         while not finished.empty():
             index, record, _ = finished.get_nowait()
             if record is not None:

@@ -512,3 +512,47 @@ def test_cases_that_sleep_in_real_time_are_handed_out_first() -> None:
     order = [scheduler.next() for _ in claims]
     assert order == [1, 3, 0, 2]
     assert scheduler.next() is None
+
+
+def test_an_interrupt_while_the_workers_start_still_waits_for_the_started_ones(
+    case: Load, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C lands while ``run_parallel`` is still starting its threads: the ones already
+    started must finish their case (its answers recorded) before the engine cleans up."""
+    import types
+
+    from harness.results.model import CaseRecord, Status
+    from harness.scenarios import parallel
+    from harness.scenarios.identity import StateWatch
+
+    started: list[threading.Thread] = []
+    finished: list[int] = []
+
+    class InterruptedThread(threading.Thread):
+        def start(self) -> None:
+            super().start()
+            started.append(self)
+            if len(started) == 2:
+                raise KeyboardInterrupt("SIGINT")
+
+    monkeypatch.setattr(
+        parallel,
+        "threading",
+        types.SimpleNamespace(Thread=InterruptedThread, Event=threading.Event),
+    )
+    state = StateWatch()
+    state.created.update({"WT1": ("t", "a"), "WT2": ("t", "b")})  # identity known: no prefix
+    services = types.SimpleNamespace(state=state, clock=None, stop=None)
+    scenarios = [case(PLAIN) for _ in range(6)]
+
+    def run_case(scenario: Scenario, index: int) -> CaseRecord:
+        time.sleep(0.2)  # an answer in flight when the interrupt comes
+        finished.append(index)
+        return CaseRecord(scenario.id, scenario.title, "demo", "scenarios", Status.PASS)
+
+    records: list[CaseRecord] = []
+    with pytest.raises(KeyboardInterrupt):
+        parallel.run_parallel(services, scenarios, run_case, 4, None, None, records)  # type: ignore[arg-type]
+    assert len(started) == 2
+    assert not any(thread.is_alive() for thread in started)  # joined before the raise
+    assert finished and len(finished) >= 2  # the cases they had taken ran to their end
