@@ -52,6 +52,9 @@ class Listener:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # the headers and the body go out as separate writes: without TCP_NODELAY each
+            # answer waits out the client's delayed ACK (about 40 ms on Linux)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
