@@ -33,11 +33,13 @@ SID = re.compile(r"^[A-Z]{2}[0-9a-f]{32}$")
 def reference(
     fixture: Fixture | None = None, faults: tuple[str, ...] = ()
 ) -> Iterator[ReadyTarget]:
-    """A reference server on a loopback port, as a ReadyTarget (like ``--target embedded``)."""
+    """A reference server on a loopback port, as a ReadyTarget (like ``--target embedded``:
+    with the test clock, which replay advances instead of sleeping)."""
     config = ServerConfig(
         fixture=fixture or default_fixture(),
         retention_seconds=RETENTION,
         faults=frozenset(faults),
+        test_clock=True,
     )
     server = start_in_thread(config)
     try:
@@ -45,7 +47,7 @@ def reference(
             name="embedded",
             base_url=server.base_url,
             credentials=Credentials(config.fixture.account_sid, config.fixture.auth_token),
-            profile=profile_from_fixture(config.fixture, RETENTION),
+            profile=profile_from_fixture(config.fixture, RETENTION, test_clock=True),
             embedded=True,
             faults=tuple(faults),
         )
