@@ -4,9 +4,6 @@ depends on time (TTL, retention, ``date_created``) sees the move at once, withou
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +20,8 @@ from harness.reference.clock_api import MAX_ADVANCE_SECONDS, PATH
 from harness.reference.config import ServerConfig
 from harness.reference.tasks import TTL_REASON
 from harness.targets.profile_schema import CLOCK_PATH
-from tests.packaging.ci_support import FIXTURE, base_env
+from tests.fixtures.ci import trc_serve
+from tests.packaging.ci_support import FIXTURE
 from tests.reference.support import START, Api, assert_error
 
 RETENTION = 300.0
@@ -278,23 +276,8 @@ def test_only_the_exact_path_is_the_clock(clocked: Api) -> None:
 def serve_test_clock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``trc serve --test-clock`` on a free port; its URL and its log."""
     log = tmp_path_factory.mktemp("serve-clock") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "harness", "serve", "--port", "0", "--test-clock"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**base_env(), "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := re.search(r"server on (http://\S+)", log.read_text())):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "trc serve did not start: " + log.read_text()
-            time.sleep(0.05)
-        yield found[1], log
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with trc_serve(log, "--test-clock") as url:
+        yield url, log
 
 
 def test_trc_serve_test_clock_over_sockets(serve_test_clock: tuple[str, Path]) -> None:

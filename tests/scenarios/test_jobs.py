@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -43,6 +40,7 @@ from tests.commands.test_run_interrupts import _check_clean, _run
 from tests.fakes import ACCOUNT, TOKEN, FakeTaskRouter
 from tests.fakes_stateless import StatelessMock
 from tests.fakes_tripwire import Moment, Trip, creates
+from tests.fixtures.ci import trc_serve
 from tests.fixtures.engine import FAKE_URL, Sleeper
 from tests.report.helpers import invoke
 
@@ -196,26 +194,8 @@ def real_time_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     profile = folder / "profile.yaml"
     data = profile_from_fixture(default_fixture(), RETENTION).data
     profile.write_text(yaml.safe_dump(data, sort_keys=False))
-    log = folder / "serve.log"
-    command = [sys.executable, "-m", "harness", "serve", "--port", "0"]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*command, "--retention", str(RETENTION)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := re.search(r"server on (http://\S+)", log.read_text())):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "trc serve did not start: " + log.read_text()
-            time.sleep(0.05)
-        yield found[1], profile
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with trc_serve(folder / "serve.log", "--retention", str(RETENTION)) as url:
+        yield url, profile
 
 
 #: cases that wait in real time (retention, TTL, a task's age), one of them changing the worker
