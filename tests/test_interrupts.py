@@ -9,11 +9,23 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
 
 import pytest
 
 from harness import interrupts
 from harness.interrupts import CleanupAbandoned, Interrupts
+
+
+@pytest.fixture(autouse=True)
+def _python_sigint() -> Iterator[None]:
+    """Python's own SIGINT handler, as in a terminal: a shell that starts the suite in the
+    background (no job control) hands it SIGINT ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _installed(

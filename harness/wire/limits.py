@@ -9,6 +9,7 @@ so connect + headers + body end within the deadline whatever the target does.
 from __future__ import annotations
 
 import functools
+import socket
 import ssl
 import threading
 import time
@@ -133,9 +134,14 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+#: httpx writes a request's headers and its body separately: without TCP_NODELAY the body
+#: waits for the server's (delayed) ACK of the headers (urllib3 sets it by default too)
+_SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+
 def deadline_transport() -> httpx.HTTPTransport:
-    """httpx's own transport, its connection pool on ``DeadlineBackend``."""
-    transport = httpx.HTTPTransport(verify=_tls_context())
+    """httpx's own transport, its connection pool on ``DeadlineBackend``, without Nagle."""
+    transport = httpx.HTTPTransport(verify=_tls_context(), socket_options=_SOCKET_OPTIONS)
     pool = transport._pool
     if not hasattr(pool, "_network_backend"):  # pragma: no cover - an httpcore without it
         raise RuntimeError("httpcore's ConnectionPool has no _network_backend to bound")
