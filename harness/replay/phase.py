@@ -19,7 +19,8 @@ from pathlib import Path
 
 from harness.cassette.format import Cassette, CassetteError, ScenarioEntry, load_cassette
 from harness.phases import Cleanup, Outcome, PhaseContext, PhaseResult, Selection
-from harness.replay.replay import Replayer, ReplayOptions
+from harness.replay.replay import ReplayOptions
+from harness.replay.side_by_side import Work, in_turn, one_at_a_time, side_by_side
 from harness.resources import cassettes_dir
 from harness.results.model import CaseRecord
 from harness.results.runid import run_tag_for, sub_run_id
@@ -40,8 +41,10 @@ def replay_phase(
     options: ReplayOptions | None = None,
     on_start: Callable[[str], None] | None = None,
     on_record: Callable[[CaseRecord], None] | None = None,
+    jobs: int = 1,
 ) -> PhaseResult:
-    """Replay ``cassettes`` against ``target``; one record per selected recorded scenario."""
+    """Replay ``cassettes`` against ``target``; one record per selected recorded scenario.
+    ``jobs`` > 1: cassettes side by side (harness.replay.side_by_side)."""
     selection = selection or Selection()
     paths = [Path(p) for p in cassettes] if cassettes is not None else default_cassettes()
     result = PhaseResult(records=[])
@@ -69,31 +72,34 @@ def replay_phase(
         loaded = [
             (c, [e for e in chosen if f"replay:{c.name}:{e.id}" in mine]) for c, chosen in loaded
         ]
+    base = options or ReplayOptions()
+    work: list[Work] = []
     for cassette, chosen in loaded:
         ids = {entry.id for entry in chosen}
         if not ids:
             continue
-        base = options or ReplayOptions()
-        replay_options = dataclasses.replace(base, only=frozenset(ids))
         # Each cassette gets a run tag of its own (a part of the run: RUN-ID-rN), so its case
         # tags can never meet those of the scenarios phase or of another cassette, while the
         # run's final cleanup and `trc sweep --run RUN-ID` still find its tasks.
         replay_run = sub_run_id(run_id, len(run_tags) + 1)
         run_tags.append(run_tag_for(replay_run))
-        with Replayer(target, cassette, replay_run, replay_options) as replayer:
-            records = replayer.run(on_start=on_start, on_record=on_record)
+        work.append(Work(cassette, dataclasses.replace(base, only=frozenset(ids)), replay_run))
+    if jobs > 1 and len(work) > 1 and not one_at_a_time(target):
+        done, interrupted = side_by_side(target, work, jobs, on_start, on_record)
+    else:
+        done = list(in_turn(target, work, on_start, on_record))
+        interrupted = any(d.replayer.interrupted for d in done)
+    if interrupted:
+        result.outcome = Outcome.INTERRUPTED
+    for item in done:
+        records, stats = item.records, item.replayer.stats
         result.records += records
-        if replayer.interrupted:
-            result.outcome = Outcome.INTERRUPTED
         for record in records:
             result.operations[record.id] = sorted({f.operation for f in record.fields})
-        stats = replayer.stats
         totals += Cleanup(stats.created, stats.deleted, stats.left)
         exchanges += stats.exchanges
         requests += stats.requests
-        result.warnings += [f"replay {cassette.name}: {w}" for w in stats.warnings]
-        if result.interrupted:
-            break
+        result.warnings += [f"replay {item.work.cassette.name}: {w}" for w in stats.warnings]
     if not_selected:
         result.warnings.append(
             f"replay: {not_selected} recorded scenario(s) not in the selection were not replayed"
@@ -136,6 +142,7 @@ class ReplayPhase:
             options=ReplayOptions(wait_budget=budget) if budget is not None else None,
             on_start=ctx.on_start,
             on_record=ctx.on_record,
+            jobs=ctx.options.jobs,
         )
 
 

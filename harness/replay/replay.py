@@ -28,6 +28,7 @@ scenario, with one field row per exchange and field.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -144,6 +145,9 @@ class Replayer(JudgingMixin):
         self.target = target
         self.cassette = cassette
         self.options = options or ReplayOptions()
+        #: set (by ``replay.side_by_side``) to stop a replay running beside others: it stops
+        #: before its next scenario, and its waits end at once
+        self.stop: threading.Event | None = None
         self.sleep = sleep
         self.monotonic = monotonic
         self.run_tag = run_tag_for(run_id)
@@ -210,6 +214,8 @@ class Replayer(JudgingMixin):
         records: list[ReplayRecord] = []
         try:
             for entry, interactions in self.cassette.scenario_groups():
+                if self.stop is not None and self.stop.is_set():
+                    raise KeyboardInterrupt("run interrupted")
                 if entry.id == "(run)":
                     self.stats.skipped_interactions += len(interactions)
                     continue

@@ -119,11 +119,12 @@ def test_an_interrupt_in_the_fuzz_phase_leaves_nothing(tmp_path: Path) -> None:
     assert phases["fuzz"] == "interrupted"
 
 
-def test_an_interrupt_in_the_replay_phase_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "8"], ids=["in-turn", "side-by-side"])
+def test_an_interrupt_in_the_replay_phase_leaves_nothing(tmp_path: Path, jobs: str) -> None:
     run = _run(
         tmp_path,
         [Trip(creates, nth=4, moment=Moment.COMMITTED)],
-        "--phases", "replay",
+        "--phases", "replay", "--jobs", jobs,
     )  # fmt: skip
     _check_clean(run)
 

@@ -224,6 +224,31 @@ def test_jobs_4_and_1_agree_against_a_real_time_server(
     assert one["run"]["duration_s"] >= 0.95 * sum(c["duration_s"] for c in one["cases"])
 
 
+def test_cassettes_replay_side_by_side_with_the_same_verdicts(
+    real_time_serve: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Without a test clock the replay phase replays cassettes side by side: the same records
+    in the same order, everything it created deleted, the recorded waits overlapping."""
+    url, profile = real_time_serve
+    fixture = default_fixture()
+    args = [
+        "--phases", "replay", "--target", url, "--profile", str(profile),
+        "-k", "retention or lifecycle.ttl or ordering.date-created or redrive",
+        "--account-sid", fixture.account_sid, "--auth-token", fixture.auth_token,
+    ]  # fmt: skip
+    one, four = run_both(args, tmp_path, 0)
+    assert [(c["id"], c["status"]) for c in one["cases"]] == [
+        (c["id"], c["status"]) for c in four["cases"]
+    ]
+    assert len({c["source"].split("#")[0] for c in four["cases"]}) >= 3  # several cassettes
+    for doc in (one, four):
+        (target,) = doc["targets"]
+        assert target["cleanup"]["left"] == 0 and target["cleanup"]["created"] > 0
+    # the cassettes' recorded waits overlapped: a second and more saved on the run
+    walls = one["run"]["duration_s"], four["run"]["duration_s"]
+    assert walls[1] < walls[0] - 1.0, walls
+
+
 # -- (c) the stateless mock ------------------------------------------------------------------------
 
 
