@@ -61,5 +61,7 @@ class RunServices:
             raise KeyboardInterrupt("run interrupted")
 
     def target_monotonic(self) -> float:
-        """A monotonic reading of the target's time (real time plus every advance)."""
-        return self.monotonic() + (self.clock.advanced if self.clock is not None else 0.0)
+        """A monotonic reading of the time waits let pass on the target: real time, or with
+        a test clock the sum of its advances (the milliseconds the requests themselves take
+        are not counted, so an ``eventually`` makes the same attempts on every run)."""
+        return self.clock.advanced if self.clock is not None else self.monotonic()
