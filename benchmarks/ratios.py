@@ -96,7 +96,12 @@ def trc_in_process(args: list[str]) -> tuple[float, dict[str, Any], int]:
     with tempfile.TemporaryDirectory() as folder:
         before = COUNTER.count
         started = time.perf_counter()
-        with contextlib.suppress(SystemExit):
+        with (
+            open(os.devnull, "w") as quiet,
+            contextlib.redirect_stdout(quiet),
+            contextlib.redirect_stderr(quiet),
+            contextlib.suppress(SystemExit),
+        ):
             main([*args, "--report-dir", folder], standalone_mode=False)
         elapsed = time.perf_counter() - started
         report = json.loads(next(Path(folder).glob("*/report.json")).read_text())
