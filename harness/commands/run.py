@@ -88,8 +88,8 @@ from harness.targets.options import target_options
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Scenario cases run side by side (default: four per core, at most 8; 1 runs them one "
-    "after another). Cases "
+    help="Scenario cases run side by side (default: four per core, at most 8; 1 against live "
+    "Twilio; 1 runs them one after another). Cases "
     "that share state (the profile's worker, a test clock) are still serialised; results and "
     "the report are the same for any N.",
 )

@@ -169,7 +169,9 @@ def _unreachable(choice: TargetChoice, run_id: str, message: str) -> TargetRun:
     )
 
 
-def _phase_options(request: RunRequest, only: frozenset[str] | None, plan: RunPlan) -> PhaseOptions:
+def _phase_options(
+    request: RunRequest, only: frozenset[str] | None, plan: RunPlan, ready: ReadyTarget
+) -> PhaseOptions:
     return PhaseOptions(
         selection=Selection(request.select_expr, tuple(request.tags), only, plan.shard),
         seed=request.seed,
@@ -177,7 +179,7 @@ def _phase_options(request: RunRequest, only: frozenset[str] | None, plan: RunPl
         cassettes=tuple(request.cassettes),
         spec_path=request.spec_path,
         replay_wait_budget=request.replay_wait_budget,
-        jobs=request.jobs or default_jobs(),
+        jobs=request.jobs or default_jobs(ready),
     )
 
 
@@ -269,7 +271,7 @@ def _run_phases(
         target=ready,
         run_id=run.run_id,
         run_tag=meta.run_tag,
-        options=_phase_options(request, only, plan),
+        options=_phase_options(request, only, plan, ready),
         library=plan.library,
         spec=plan.spec,
         clauses=plan.clauses,

@@ -18,11 +18,14 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 from harness.results.model import CaseRecord
 from harness.scenarios.model import Scenario
 from harness.scenarios.schedule import Scheduler, claim_for
 from harness.scenarios.services import RunServices
+from harness.targets.ready import ReadyTarget
+from harness.targets.target import is_twilio_host
 
 #: how long the main thread waits for a result before looking again (signals arrive between)
 _POLL_S = 0.2
@@ -30,9 +33,12 @@ _POLL_S = 0.2
 RunCase = Callable[[Scenario, int], CaseRecord]
 
 
-def default_jobs() -> int:
+def default_jobs(target: ReadyTarget | None = None) -> int:
     """``--jobs`` when not given: four per core, at most 8 (cases mostly wait on the target,
-    not on the CPU)."""
+    not on the CPU); 1 against live Twilio, whose account rate limits a run shares with
+    everything else on the account (pass ``--jobs`` to choose)."""
+    if target is not None and is_twilio_host(urlsplit(target.base_url).hostname):
+        return 1
     return min(8, 4 * (os.cpu_count() or 1))
 
 

@@ -556,3 +556,18 @@ def test_an_interrupt_while_the_workers_start_still_waits_for_the_started_ones(
     assert len(started) == 2
     assert not any(thread.is_alive() for thread in started)  # joined before the raise
     assert finished and len(finished) >= 2  # the cases they had taken ran to their end
+
+
+def test_the_default_jobs_are_one_against_live_twilio_and_more_elsewhere() -> None:
+    from harness.reference.fixture import default_fixture
+    from harness.scenarios.parallel import default_jobs
+    from harness.targets.profile import profile_from_fixture
+    from harness.targets.ready import ReadyTarget
+    from harness.wire.client import Credentials
+
+    profile = profile_from_fixture(default_fixture(), 2.0)
+    creds = Credentials("AC" + "0" * 32, "token")
+    live = ReadyTarget("twilio", "https://taskrouter.twilio.com", creds, profile)
+    clone = ReadyTarget("clone", "http://127.0.0.1:3000", creds, profile)
+    assert default_jobs(live) == 1
+    assert default_jobs(clone) == default_jobs() > 1
