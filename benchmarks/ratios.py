@@ -152,6 +152,16 @@ def best(times: int, measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(times))
 
 
+def embedded_wire(count: int, times: int) -> float:
+    """The wire of the embedded set-up: a reference in this process, httpx in this process."""
+    embedded = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
+    try:
+        fixture = embedded.config.fixture
+        return best(times, lambda: wire(embedded.base_url, fixture, count))
+    finally:
+        embedded.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None, help="trc run --jobs (default: its own)")
@@ -163,13 +173,13 @@ def main() -> None:
     # 1. scenario phase, embedded (test clock on)
     _, report, count = trc_in_process(["run", "--phases", "scenarios", *jobs])
     phase_s = report["run"]["duration_s"]
-    embedded = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
-    try:
-        fixture = embedded.config.fixture
-        embedded_wire = best(options.repeat, lambda: wire(embedded.base_url, fixture, count))
-    finally:
-        embedded.stop()
-    line(f"scenarios, embedded ({score(report)})", phase_s, count, embedded_wire, 1.5)
+    line(
+        f"scenarios, embedded ({score(report)})",
+        phase_s,
+        count,
+        embedded_wire(count, options.repeat),
+        1.5,
+    )
 
     # 2. scenario phase over a URL, no test clock
     server = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
@@ -195,12 +205,7 @@ def main() -> None:
 
     # 3. the full run, embedded
     full_s, report, count = trc_in_process(["run", *jobs])
-    embedded = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
-    try:
-        fixture = embedded.config.fixture
-        full_wire = best(options.repeat, lambda: wire(embedded.base_url, fixture, count))
-    finally:
-        embedded.stop()
+    full_wire = embedded_wire(count, options.repeat)
     line(f"full trc run, embedded ({score(report)})", full_s, count, full_wire, 5.0)
 
 

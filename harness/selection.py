@@ -32,6 +32,7 @@ class Selectable(Protocol):
 
 
 C = TypeVar("C", bound=Selectable)
+T = TypeVar("T")
 Predicate = Callable[[Selectable], bool]
 
 # category.
@@ -183,7 +184,9 @@ class Shard:
             shares[lightest].add(case_id)
         return shares
 
-    def keep(self, cases: Sequence[C]) -> list[C]:
-        """The cases of ``cases`` (one phase's selection, in order) this shard runs."""
-        mine = self.deal([case.id for case in cases])[self.index - 1]
-        return [case for case in cases if case.id in mine]
+    def keep(self, cases: Sequence[T], key: Callable[[T], str] | None = None) -> list[T]:
+        """The cases of ``cases`` (one phase's selection, in order) this shard runs; ``key``
+        names a case in the deal and in ``durations`` (default: its ``id``)."""
+        name = key or (lambda case: case.id)  # type: ignore[attr-defined]
+        mine = self.deal([name(case) for case in cases])[self.index - 1]
+        return [case for case in cases if name(case) in mine]

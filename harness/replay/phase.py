@@ -67,11 +67,9 @@ def replay_phase(
         not_selected += len(entries) - len(chosen)
         loaded.append((cassette, chosen))
     if selection.shard is not None:
-        dealt = [f"replay:{c.name}:{e.id}" for c, chosen in loaded for e in chosen]
-        mine = selection.shard.deal(dealt)[selection.shard.index - 1]
-        loaded = [
-            (c, [e for e in chosen if f"replay:{c.name}:{e.id}" in mine]) for c, chosen in loaded
-        ]
+        pairs = [(c, e) for c, chosen in loaded for e in chosen]
+        mine = selection.shard.keep(pairs, key=lambda pair: f"replay:{pair[0].name}:{pair[1].id}")
+        loaded = [(c, [e for k, e in mine if k is c]) for c, _ in loaded]
     base = options or ReplayOptions()
     work: list[Work] = []
     for cassette, chosen in loaded:
