@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness.reference import clock_api
+from harness.reference import clock_api, events_api
 from harness.reference.auth import CHALLENGE, authenticate
 from harness.reference.clock import TestClock
 from harness.reference.config import ServerConfig
@@ -241,6 +241,89 @@ class ReferenceApp:
             raise _method_not_allowed(request)
         return JSONResponse(self._reservation_out(request, ws, row))
 
+    # -- events and callback settings (harness.reference.events_api) ----------------------
+    async def events(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        now = self.service.tick()
+        rows, echo, token = events_api.list_events(
+            self.service.events.log, ws, self._query(request), now
+        )
+        body = events_api.events_page_json(
+            rows,
+            ws,
+            self._base(request),
+            self.service.settings,
+            echo,
+            token,
+            self.config.fixture.account_sid,
+        )
+        return JSONResponse(body)
+
+    async def event(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        self.service.tick()
+        row = events_api.fetch_event(self.service.events.log, ws, request.path_params["sid"])
+        name = self.service.settings.workspace(ws.sid).friendly_name
+        body = events_api.event_json(
+            row, ws, self._base(request), name, self.config.fixture.account_sid
+        )
+        return JSONResponse(body)
+
+    async def workspace(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method == "POST":
+            params = await self._form(request)
+            events_api.update_workspace(self.service.settings, ws, params, self.config.clock.now())
+        elif request.method != "GET":
+            raise _method_not_allowed(request)
+        body = events_api.workspace_json(
+            self.service.settings, ws, self.config.fixture.account_sid, self._base(request)
+        )
+        return JSONResponse(body)
+
+    async def workflows(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        if request.method != "GET":
+            raise _method_not_allowed(request)
+        params = self._query(request)
+        base = self._base(request)
+        items = [
+            events_api.workflow_json(
+                self.service.settings, ws, wf, self.config.fixture.account_sid, base
+            )
+            for wf in ws.workflows
+            if params.one("FriendlyName") in (None, wf.friendly_name)
+        ]
+        url = f"{base}/v1/Workspaces/{ws.sid}/Workflows"
+        return JSONResponse(collection("workflows", items, url, self._page_size(params)))
+
+    async def workflow(self, request: Request) -> Response:
+        ws = self._workspace(request)
+        workflow = events_api.find_workflow(ws, request.path_params["sid"])
+        if request.method == "POST":
+            params = await self._form(request)
+            events_api.update_workflow(
+                self.service.settings, workflow, params, self.config.clock.now()
+            )
+        elif request.method != "GET":
+            raise _method_not_allowed(request)
+        body = events_api.workflow_json(
+            self.service.settings,
+            ws,
+            workflow,
+            self.config.fixture.account_sid,
+            self._base(request),
+        )
+        return JSONResponse(body)
+
+    def close(self) -> None:
+        """Stop the callback threads (the server's ``stop`` calls this)."""
+        self.service.close()
+
     async def clock(self, request: Request) -> Response:
         """The test-clock extension (harness.reference.clock_api); routed only when on."""
         self.authenticate(request.headers.get("authorization"), self.config.fixture)
@@ -310,6 +393,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "activities": ("GET",),
     "activity": ("GET",),
     "clock": ("GET", "POST"),
+    "events": ("GET",),
+    "event": ("GET",),
+    "workspace": ("GET", "POST"),
+    "workflows": ("GET",),
+    "workflow": ("GET", "POST"),
 }
 
 
@@ -328,6 +416,11 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     ref = ReferenceApp(config)
     app = Starlette(
         routes=[
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}", ref.workspace),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Events", ref.events),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Events/{sid}", ref.event),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Workflows", ref.workflows),
+            AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Workflows/{sid}", ref.workflow),
             AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Tasks", ref.tasks),
             AnyMethodRoute("/v1/Workspaces/{workspace_sid}/Tasks/{sid}", ref.task),
             AnyMethodRoute(

@@ -169,7 +169,7 @@ class TtlNeverFires(Fault):
 
     def patch(self, app: Any) -> None:
         store = app.state.reference.store
-        store.expire = lambda now, reason, retention: 0
+        store.expire = lambda now, reason, retention: []
 
 
 class RetentionNever(Fault):
@@ -177,7 +177,7 @@ class RetentionNever(Fault):
     description = "Canceled and completed tasks are never deleted."
 
     def patch(self, app: Any) -> None:
-        app.state.reference.store.purge = lambda now: 0
+        app.state.reference.store.purge = lambda now: []
 
 
 class AttributesAsObject(Fault):

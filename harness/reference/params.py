@@ -80,8 +80,9 @@ def parse_attributes(value: str) -> tuple[str, dict[str, Any]]:
     return value, parsed
 
 
-def parse_date_time(name: str, value: str, now: float) -> float:
-    """An ISO 8601 date-time, not in the future and not before the year 1900."""
+def parse_date_time(name: str, value: str, now: float, allow_future: bool = False) -> float:
+    """An ISO 8601 date-time, not before the year 1900 and (unless ``allow_future``) not in
+    the future."""
     match = _ISO.match(value.strip())
     if not match:
         raise bad_request(f"Invalid {name} '{shown(value)}': expected an ISO 8601 date-time")
@@ -97,7 +98,7 @@ def parse_date_time(name: str, value: str, now: float) -> float:
     if moment.year < 1900:
         raise bad_request(f"Invalid {name} '{shown(value)}': must not be before the year 1900")
     epoch = moment.timestamp()
-    if epoch > now + 1:
+    if epoch > now + 1 and not allow_future:
         raise bad_request(f"Invalid {name} '{shown(value)}': must not be in the future")
     return epoch
 

@@ -20,6 +20,12 @@ class RunningServer(asgi_server.ThreadedServer):
     def __enter__(self) -> RunningServer:
         return self
 
+    def stop(self) -> None:
+        super().stop()
+        reference = getattr(getattr(self.app, "state", None), "reference", None)
+        if reference is not None:
+            reference.close()
+
 
 def start_in_thread(
     config: ServerConfig | None = None, host: str = "127.0.0.1", port: int = 0

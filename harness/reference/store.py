@@ -179,26 +179,46 @@ class TaskStore:
                 ).fetchone()[0]
             )
 
-    def expire(self, now: float, reason: str, retention: float) -> int:
-        """Cancel every pending/reserved task whose TTL has passed (a system change)."""
+    def expire(self, now: float, reason: str, retention: float) -> list[TaskRow]:
+        """Cancel every pending/reserved task whose TTL has passed (a system change); returns
+        the canceled rows."""
         with self.lock:
-            return self._conn.execute(
+            sids = [
+                raw[0]
+                for raw in self._conn.execute(
+                    "SELECT sid FROM tasks WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                    (now,),
+                )
+            ]
+            if not sids:
+                return []
+            marks = ", ".join("?" for _ in sids)
+            self._conn.execute(
                 "UPDATE tasks SET assignment_status = 'canceled', reason = ?, "
                 "date_updated = expires_at, version = version + 1, "
-                "purge_at = expires_at + ?, expires_at = NULL "
-                "WHERE expires_at IS NOT NULL AND expires_at <= ?",
-                (reason, retention, now),
-            ).rowcount
+                f"purge_at = expires_at + ?, expires_at = NULL WHERE sid IN ({marks})",
+                (reason, retention, *sids),
+            )
+            raws = self._conn.execute(
+                f"SELECT * FROM tasks WHERE sid IN ({marks}) ORDER BY seq", sids
+            ).fetchall()
+        return [_row(raw) for raw in raws]
 
-    def purge(self, now: float) -> int:
+    def purge(self, now: float) -> list[TaskRow]:
         """Delete canceled/completed tasks whose retention window has passed, and assigned or
-        wrapping tasks not completed within their 24-hour limit (Twilio: system-deleted)."""
+        wrapping tasks not completed within their 24-hour limit (Twilio: system-deleted);
+        returns the deleted rows."""
+        where = (
+            "purge_at IS NOT NULL AND purge_at <= ? AND "
+            "assignment_status IN ('canceled', 'completed', 'assigned', 'wrapping')"
+        )
         with self.lock:
-            return self._conn.execute(
-                "DELETE FROM tasks WHERE purge_at IS NOT NULL AND purge_at <= ? AND "
-                "assignment_status IN ('canceled', 'completed', 'assigned', 'wrapping')",
-                (now,),
-            ).rowcount
+            raws = self._conn.execute(
+                f"SELECT * FROM tasks WHERE {where} ORDER BY seq", (now,)
+            ).fetchall()
+            if raws:
+                self._conn.execute(f"DELETE FROM tasks WHERE {where}", (now,))
+        return [_row(raw) for raw in raws]
 
     def scan(
         self, columns: str, where: str, params: Sequence[Any], order_by: str

@@ -9,8 +9,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from harness.reference.callbacks import Hub, Settings
 from harness.reference.config import ServerConfig
 from harness.reference.errors import PRECONDITION_FAILED, TwilioError, bad_request, not_found
+from harness.reference.events import TTL_DESCRIPTION, Announcer
 from harness.reference.fixture import Workspace
 from harness.reference.forms import Params
 from harness.reference.params import (
@@ -29,7 +31,7 @@ from harness.reference.store import FINAL_STATUSES, LIVE_STATUSES, TaskRow, Task
 from harness.reference.task_list import TaskListing, optional_int
 from harness.reference.workforce import WorkforceService
 
-TTL_REASON = "Task TTL Exceeded"
+TTL_REASON = TTL_DESCRIPTION
 
 
 def _sid(prefix: str) -> str:
@@ -53,15 +55,33 @@ class TaskService(TaskListing):
     def __init__(self, config: ServerConfig, store: TaskStore) -> None:
         self.config = config
         self.store = store
-        self.workforce = WorkforceService(config, store)
+        self.settings = Settings(config.fixture, config.reservation_timeout_seconds)
+        self.events = Announcer(config.fixture, store)
+        self.hub = Hub(config.fixture, self.settings)
+        self.events.listeners.append(self.hub.on_event)
+        self.workforce = WorkforceService(config, store, self.events, self.hub)
+
+    def _ws(self, row: TaskRow) -> Workspace:
+        ws = self.config.fixture.workspace(row.workspace_sid)
+        assert ws is not None
+        return ws
 
     # -- time-driven system changes -------------------------------------------------------
     def tick(self) -> float:
         """Apply TTL expiry and retention up to now; returns now."""
         now = self.config.clock.now()
         with self.store.transaction():
-            self.store.expire(now, TTL_REASON, self.config.retention_seconds)
-            self.store.purge(now)
+            for row in self.store.expire(now, TTL_REASON, self.config.retention_seconds):
+                self.events.task(
+                    "task.canceled",
+                    row,
+                    self._ws(row),
+                    row.date_updated,
+                    system=True,
+                    description=TTL_DESCRIPTION,
+                )
+            for row in self.store.purge(now):
+                self.events.task("task.system-deleted", row, self._ws(row), now, system=True)
         self.workforce.tick(now)
         return now
 
@@ -149,7 +169,11 @@ class TaskService(TaskListing):
             expires_at=now + timeout,
             purge_at=None,
         )
-        return self.store.insert(row)
+        with self.store.transaction():
+            row = self.store.insert(row)
+            self.events.task("task.created", row, ws, now)
+            self.events.queue_entered(row, ws, now)
+        return row
 
     def _check_routing_target(self, ws: Workspace, target: str) -> bool:
         """Validate ``RoutingTarget``; returns whether it names a Worker."""
@@ -194,6 +218,16 @@ class TaskService(TaskListing):
             updated = updated.changed(date_updated=now, version=current.version + 1)
             if not self.store.replace_if_version(updated, current.version):
                 raise _precondition_failed(sid)
+            self.events.task(
+                _UPDATE_EVENTS.get(updated.assignment_status, "task.updated")
+                if updated.assignment_status != current.assignment_status
+                else "task.updated",
+                updated,
+                ws,
+                now,
+            )
+            if updated.task_queue_sid != current.task_queue_sid:
+                self.events.queue_entered(updated, ws, now)
             return updated
 
     def _apply_update(self, ws: Workspace, row: TaskRow, params: Params, now: float) -> TaskRow:
@@ -302,6 +336,18 @@ class TaskService(TaskListing):
             if not self.store.delete(ws.sid, sid, current.version):
                 raise _precondition_failed(sid)
             self.workforce.on_task_deleted(sid)
+            self.events.task("task.deleted", current, ws, self.config.clock.now())
+
+    def close(self) -> None:
+        self.hub.close()
+
+
+#: the event a change of assignment status through the Task API announces
+_UPDATE_EVENTS = {
+    "canceled": "task.canceled",
+    "wrapping": "task.wrapup",
+    "completed": "task.completed",
+}
 
 
 def _precondition_failed(sid: str) -> TwilioError:

@@ -24,8 +24,10 @@ import json
 import secrets
 from contextlib import closing
 
+from harness.reference.callbacks import Hub
 from harness.reference.config import ServerConfig
 from harness.reference.errors import bad_request, not_found
+from harness.reference.events import Announcer
 from harness.reference.expression import compile_expression
 from harness.reference.fixture import Workspace
 from harness.reference.forms import Params
@@ -49,9 +51,12 @@ ASSIGNED_LIMIT_SECONDS = 86_400
 
 
 class WorkforceService:
-    def __init__(self, config: ServerConfig, tasks: TaskStore) -> None:
+    def __init__(self, config: ServerConfig, tasks: TaskStore, events: Announcer, hub: Hub) -> None:
         self.config = config
         self.tasks = tasks
+        self.events = events
+        self.hub = hub
+        hub.resolver = self.instruct
         self.store = WorkforceStore(tasks)
         self._seed()
 
@@ -215,10 +220,41 @@ class WorkforceService:
                     f"Cannot {status} Reservation {sid} because it is "
                     f"{reservation.reservation_status}, not pending."
                 )
-            return self._resolve(ws, reservation, status, now)
+            return self._resolve(ws, reservation, status, now, system=False)
+
+    def instruct(
+        self, ws: Workspace, reservation_sid: str, status: str, activity_sid: str | None
+    ) -> None:
+        """An assignment callback's instruction: accept or reject a still-pending reservation
+        (and move the worker to ``activity_sid`` on reject, when it names an Activity)."""
+        now = self.config.clock.now()
+        with self.tasks.transaction():
+            found = self.store.reservations(
+                "workspace_sid = ? AND sid = ?", [ws.sid, reservation_sid]
+            )
+            if not found or found[0].reservation_status != "pending":
+                return
+            if activity_sid and (activity := ws.activity(activity_sid)) is not None:
+                self._set_activity(ws, found[0].worker_sid, activity.sid, now)
+            self._resolve(ws, found[0], status, now)
+
+    def _announce(
+        self, event_type: str, reservation: ReservationRow, now: float, system: bool = True
+    ) -> None:
+        ws = self.config.fixture.workspace(reservation.workspace_sid)
+        task = self.tasks.get(reservation.workspace_sid, reservation.task_sid)
+        if ws is None or task is None:
+            return
+        worker = self.store.worker(ws.sid, reservation.worker_sid)
+        self.events.reservation(event_type, reservation, task, worker, ws, now, system=system)
 
     def _resolve(
-        self, ws: Workspace, reservation: ReservationRow, status: str, now: float
+        self,
+        ws: Workspace,
+        reservation: ReservationRow,
+        status: str,
+        now: float,
+        system: bool = True,
     ) -> ReservationRow:
         task = self.tasks.get(ws.sid, reservation.task_sid)
         resolved = reservation.changed(reservation_status=status, date_updated=now, timeout_at=None)
@@ -238,6 +274,7 @@ class WorkforceService:
             offline = ws.activity("Offline")
             assert offline is not None
             self._set_activity(ws, reservation.worker_sid, offline.sid, now)
+        self._announce(f"reservation.{status}", resolved, now, system)
         return resolved
 
     def _set_activity(self, ws: Workspace, worker_sid: str, activity_sid: str, now: float) -> None:
@@ -265,23 +302,7 @@ class WorkforceService:
     def tick(self, now: float) -> None:
         """Time out reservations, follow task state changes, then offer pending tasks."""
         with self.tasks.transaction():
-            conn = self.tasks.connection
-            conn.execute(
-                "UPDATE reservations SET reservation_status = 'canceled', date_updated = ?, "
-                "timeout_at = NULL WHERE reservation_status = 'pending' AND EXISTS (SELECT 1 "
-                "FROM tasks t WHERE t.sid = reservations.task_sid "
-                "AND t.assignment_status = 'canceled')",
-                (now,),
-            )
-            conn.execute(
-                "UPDATE reservations SET reservation_status = (SELECT t.assignment_status FROM "
-                "tasks t WHERE t.sid = reservations.task_sid), date_updated = ? WHERE "
-                "reservation_status IN ('accepted', 'wrapping') AND EXISTS (SELECT 1 FROM tasks"
-                " t WHERE t.sid = reservations.task_sid AND t.assignment_status IN "
-                "('wrapping', 'completed') AND t.assignment_status != "
-                "reservations.reservation_status)",
-                (now,),
-            )
+            self._follow_tasks(now)
             self.drop_orphan_reservations()
             for reservation in self.store.reservations(
                 "reservation_status = 'pending' AND timeout_at <= ?", [now]
@@ -290,6 +311,30 @@ class WorkforceService:
                 assert ws is not None
                 self._resolve(ws, reservation, "timeout", reservation.timeout_at or now)
             self._assign(now)
+
+    def _follow_tasks(self, now: float) -> None:
+        """Reservations follow their task: a canceled task cancels its pending reservation;
+        wrapping up or completing an assigned task moves its accepted reservation along."""
+        conn = self.tasks.connection
+        rows = conn.execute(
+            "SELECT r.sid, t.assignment_status FROM reservations r JOIN tasks t ON "
+            "t.sid = r.task_sid WHERE (r.reservation_status = 'pending' AND "
+            "t.assignment_status = 'canceled') OR (r.reservation_status IN ('accepted', "
+            "'wrapping') AND t.assignment_status IN ('wrapping', 'completed') AND "
+            "t.assignment_status != r.reservation_status) ORDER BY r.rowid"
+        ).fetchall()
+        for sid, task_status in rows:
+            status = "canceled" if task_status == "canceled" else task_status
+            conn.execute(
+                "UPDATE reservations SET reservation_status = ?, date_updated = ?, "
+                "timeout_at = CASE WHEN ? = 'canceled' THEN NULL ELSE timeout_at END "
+                "WHERE sid = ?",
+                (status, now, status, sid),
+            )
+            found = self.store.reservations("sid = ?", [sid])
+            if found:
+                event = {"wrapping": "reservation.wrapup"}.get(status, f"reservation.{status}")
+                self._announce(event, found[0], now)
 
     def _assign(self, now: float) -> None:
         busy = self.store.busy_workers()
@@ -343,15 +388,20 @@ class WorkforceService:
 
     def _reserve(self, task: TaskRow, worker: WorkerRow, now: float) -> None:
         self._bump(task, now, assignment_status="reserved")
-        self.store.put_reservation(
-            ReservationRow(
-                "WR" + secrets.token_hex(16),
-                task.workspace_sid,
-                task.sid,
-                worker.sid,
-                "pending",
-                now,
-                now,
-                now + self.config.reservation_timeout_seconds,
-            )
+        timeout = self.hub.settings.workflow(task.workflow_sid).task_reservation_timeout
+        reservation = ReservationRow(
+            "WR" + secrets.token_hex(16),
+            task.workspace_sid,
+            task.sid,
+            worker.sid,
+            "pending",
+            now,
+            now,
+            now + timeout,
         )
+        self.store.put_reservation(reservation)
+        self._announce("reservation.created", reservation, now)
+        ws = self.config.fixture.workspace(task.workspace_sid)
+        reserved = self.tasks.get(task.workspace_sid, task.sid)
+        if ws is not None and reserved is not None:
+            self.hub.on_reservation(ws, reserved, reservation, worker, now)
