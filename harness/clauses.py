@@ -58,6 +58,7 @@ Category = Literal[
     "retention",
     "schema",
     "limits",
+    "events",  # the Events resource, Event callbacks and assignment callbacks
 ]
 
 STRENGTHS: frozenset[str] = frozenset(get_args(Strength))

@@ -278,6 +278,8 @@ class ReferenceApp:
         if request.method == "POST":
             params = await self._form(request)
             events_api.update_workspace(self.service.settings, ws, params, self.config.clock.now())
+            if self.service.settings.workspace(ws.sid).event_callback_url:
+                self.service.start_ticker()
         elif request.method != "GET":
             raise _method_not_allowed(request)
         body = events_api.workspace_json(
@@ -309,6 +311,8 @@ class ReferenceApp:
             events_api.update_workflow(
                 self.service.settings, workflow, params, self.config.clock.now()
             )
+            if self.service.settings.workflow(workflow.sid).assignment_callback_url:
+                self.service.start_ticker()
         elif request.method != "GET":
             raise _method_not_allowed(request)
         body = events_api.workflow_json(
@@ -330,7 +334,10 @@ class ReferenceApp:
         if request.method not in ALLOWED["clock"]:
             raise _method_not_allowed(request)
         assert isinstance(self.config.clock, TestClock)
-        return await clock_api.handle(request, self.config.clock)
+        response = await clock_api.handle(request, self.config.clock)
+        if request.method == "POST":
+            self.service.tick()  # what the advance made due happens now (and is announced)
+        return response
 
     async def not_found(self, request: Request) -> Response:
         self.authenticate(request.headers.get("authorization"), self.config.fixture)

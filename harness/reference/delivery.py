@@ -181,8 +181,8 @@ class Dispatcher:
             if delivery is None:
                 return
             try:
-                self.sender.post(delivery)
-                self.sent += 1
+                if self.sender.post(delivery).status:
+                    self.sent += 1
             finally:
                 self._done()
 

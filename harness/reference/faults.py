@@ -10,63 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-TASK_PATH = re.compile(r"^/v1/Workspaces/[^/]+/Tasks/[^/]+$")
-LIST_PATH = re.compile(r"^/v1/Workspaces/[^/]+/Tasks$")
-
-
-@dataclass
-class Exchange:
-    """One request/response as the faults see it: editable before and after the app."""
-
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    form: list[tuple[str, str]]
-    headers: dict[str, str]
-    status: int = 0
-    response_headers: list[tuple[str, str]] = field(default_factory=list)
-    body: Any = None
-
-    @property
-    def is_task(self) -> bool:
-        return TASK_PATH.match(self.path) is not None
-
-    @property
-    def is_list(self) -> bool:
-        return LIST_PATH.match(self.path) is not None
-
-    def form_value(self, name: str) -> str | None:
-        return next((v for k, v in self.form if k == name), None)
-
-    def tasks_in_body(self) -> list[dict[str, Any]]:
-        if isinstance(self.body, dict) and isinstance(self.body.get("tasks"), list):
-            return self.body["tasks"]
-        if isinstance(self.body, dict) and "sid" in self.body:
-            return [self.body]
-        return []
-
-
-class Fault:
-    """Base: a named deviation. Override any of the three hooks."""
-
-    name = ""
-    category = ""
-    description = ""
-
-    def before(self, ex: Exchange) -> None:
-        """Rewrite the request."""
-
-    def after(self, ex: Exchange) -> None:
-        """Rewrite the response (``ex.body`` is parsed JSON, or None)."""
-
-    def patch(self, app: Any) -> None:
-        """Patch the reference app's service (``app.state.reference``)."""
+from harness.reference.fault_base import Exchange, Fault
+from harness.reference.faults_events import EVENT_FAULTS
 
 
 class EtagIgnored(Fault):
@@ -334,12 +284,12 @@ class RejectKeepsReserved(Fault):
         workforce = app.state.reference.service.workforce
         original_resolve, original_bump = workforce._resolve, workforce._bump
 
-        def resolve(ws: Any, reservation: Any, status: str, now: float) -> Any:
+        def resolve(ws: Any, reservation: Any, status: str, now: float, system: bool = True) -> Any:
             if status != "rejected":
-                return original_resolve(ws, reservation, status, now)
+                return original_resolve(ws, reservation, status, now, system)
             workforce._bump = lambda task, now, **changes: None
             try:
-                return original_resolve(ws, reservation, status, now)
+                return original_resolve(ws, reservation, status, now, system)
             finally:
                 workforce._bump = original_bump
 
@@ -382,6 +332,7 @@ _ALL: tuple[type[Fault], ...] = (
     WrappingFromPending,
     RejectKeepsReserved,
     ReservationsKeptAfterDelete,
+    *EVENT_FAULTS,
 )
 REGISTRY: dict[str, type[Fault]] = {cls.name: cls for cls in _ALL}
 #: name -> description, for ``trc serve --fault`` and the docs.

@@ -7,6 +7,7 @@ parameters, rows and ``TwilioError``s.
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 from harness.reference.callbacks import Hub, Settings
@@ -60,6 +61,29 @@ class TaskService(TaskListing):
         self.hub = Hub(config.fixture, self.settings)
         self.events.listeners.append(self.hub.on_event)
         self.workforce = WorkforceService(config, store, self.events, self.hub)
+        self._ticker: threading.Thread | None = None
+        self._ticker_stop = threading.Event()
+
+    #: how often the background ticker applies time-driven changes (TTL, timeouts, retention)
+    TICK_SECONDS = 0.25
+
+    def start_ticker(self) -> None:
+        """Apply time-driven changes without waiting for a request: once a callback URL is
+        set, a TTL cancel or a reservation timeout is announced when it happens, as Twilio
+        does, not at the next request. Idempotent; ``close`` stops it."""
+        if self._ticker is not None:
+            return
+        self._ticker_stop = threading.Event()
+
+        def loop() -> None:
+            while not self._ticker_stop.wait(self.TICK_SECONDS):
+                try:
+                    self.tick()
+                except Exception:  # a closed store at shutdown; never kill the process
+                    return
+
+        self._ticker = threading.Thread(target=loop, name="trc-reference-ticker", daemon=True)
+        self._ticker.start()
 
     def _ws(self, row: TaskRow) -> Workspace:
         ws = self.config.fixture.workspace(row.workspace_sid)
@@ -228,7 +252,9 @@ class TaskService(TaskListing):
             )
             if updated.task_queue_sid != current.task_queue_sid:
                 self.events.queue_entered(updated, ws, now)
-            return updated
+        if updated.assignment_status != current.assignment_status:
+            self.workforce.tick(now)  # its reservation follows now (and is announced now)
+        return updated
 
     def _apply_update(self, ws: Workspace, row: TaskRow, params: Params, now: float) -> TaskRow:
         status = params.one("AssignmentStatus")
@@ -339,6 +365,9 @@ class TaskService(TaskListing):
             self.events.task("task.deleted", current, ws, self.config.clock.now())
 
     def close(self) -> None:
+        self._ticker_stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=2)
         self.hub.close()
 
 

@@ -25,6 +25,7 @@ FEATURES = (
     "auth",
     "retention",
     "workforce",
+    "events",
     "fuzz",
     "replay",
 )

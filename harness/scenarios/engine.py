@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from harness import interrupts
+from harness.callbacks.channel import CallbackChannel
 from harness.results.model import CaseRecord, Exchange, Status
 from harness.results.redact import Redactor
 from harness.results.runid import case_tag_for, run_tag_for
@@ -54,7 +55,10 @@ class ScenarioEngine:
             sleep=sleep,
             on_exchange=on_exchange,
             clock=AdvancedTime(client, profile.clock_advance) if profile.clock_advance else None,
+            callbacks=None if profile.lacks("callbacks") else CallbackChannel(client, profile),
         )
+        #: callback fields of the target the run could not put back (harness.callbacks)
+        self.unrestored: list[str] = []
         self._counter = itertools.count(1)
         self.cleanup_stats = {"created": 0, "deleted": 0, "left": 0}
         #: set when a KeyboardInterrupt ended ``run`` early
@@ -120,6 +124,8 @@ class ScenarioEngine:
         (``interrupts.CleanupAbandoned``), leaving the rest to ``trc sweep``."""
         try:
             clean_up_run(self.services.client, self.guard)
+            if self.services.callbacks is not None:
+                self.unrestored += self.services.callbacks.restore()
         finally:
             self.cleanup_stats = run_counts(self.guard)
         return self.cleanup_stats
@@ -128,6 +134,8 @@ class ScenarioEngine:
         try:
             self.cleanup()
         finally:
+            if self.services.callbacks is not None:
+                self.unrestored += self.services.callbacks.close()
             self.services.client.close()
 
     def __enter__(self) -> ScenarioEngine:

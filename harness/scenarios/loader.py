@@ -19,6 +19,8 @@ from harness.jsonpath import JsonPath, parse_path
 from harness.resources import data_root
 from harness.scenarios.interpolate import InterpolationError, expression_names, placeholders
 from harness.scenarios.model import (
+    AnswerSpec,
+    CallbackWait,
     CreateTasks,
     Eventually,
     Expectations,
@@ -232,6 +234,15 @@ class _Builder:
         if "wait" in step:
             wait = self.duration(step["wait"], step, "wait", f"{field}.wait")
             return Step(name=name, kind="wait", line=line, wait=wait)
+        if "callback" in step:
+            return self.callback_step(step, name, line, field)
+        if "answer_assignments" in step:
+            spec = step["answer_assignments"]
+            answer = AnswerSpec(
+                spec.get("body"), int(spec.get("status", 200)),
+                spec.get("content_type", "application/json"), float(spec.get("delay", 0.0)),
+            )  # fmt: skip
+            return Step(name=name, kind="answer", line=line, answer=answer)
         if "create_tasks" in step:
             create = self.create(step["create_tasks"], f"{field}.create_tasks")
             expect = (
@@ -269,6 +280,23 @@ class _Builder:
             name=name, kind="request", line=line, request=request,
             expect=expect or Expectations(), collected=collected or Expectations(), save=saves,
             eventually=eventually, paginate=paginate, foreign_ok=foreign_ok,
+        )  # fmt: skip
+
+    def callback_step(self, step: Any, name: str, line: int, field: str) -> Step:
+        spec = step["callback"]
+        where = self.pairs(spec.get("where", {}), f"{field}.callback.where")
+        within = (
+            self.duration(spec["within"], spec, "within", f"{field}.callback.within")
+            if "within" in spec
+            else 15.0
+        )
+        wait = CallbackWait(spec["kind"], where, within, int(spec.get("count", 1)))
+        expect = self.expect(step["expect"], f"{field}.expect") if "expect" in step else None
+        saves = self.saves(step["save"], f"{field}.save") if "save" in step else ()
+        self.names.update(save.name for save in saves)
+        return Step(
+            name=name, kind="callback", line=line, callback=wait,
+            expect=expect or Expectations(), save=saves,
         )  # fmt: skip
 
     def pairs(self, mapping: Any, field: str,

@@ -41,6 +41,7 @@ MATCHER_KEYS = (
     "equals_var",
     "not_equals_var",
     "contains",
+    "in_order",
     "not_contains",
     "starts_with",
     "one_of",
@@ -259,6 +260,26 @@ def _m_not_contains(arg: Any, value: Any, ctx: MatchContext) -> Mismatch | None:
     )
 
 
+def _m_in_order(arg: list[Any], value: Any, ctx: MatchContext) -> Mismatch | None:
+    """The list holds these items in this order (others may come between them)."""
+    wanted = ctx.render(arg)
+    if not isinstance(value, list):
+        return Mismatch({"in_order": wanted}, value, f"expected a list, got {_show(value)}")
+    position = 0
+    for item in wanted:
+        while position < len(value) and not json_equal(value[position], item):
+            position += 1
+        if position == len(value):
+            return Mismatch(
+                {"in_order": wanted},
+                value,
+                f"expected {_show(value)} to hold {_show(wanted)} in that order "
+                f"({_show(item)} missing or out of order)",
+            )
+        position += 1
+    return None
+
+
 def _m_starts_with(arg: str, value: Any, ctx: MatchContext) -> Mismatch | None:
     prefix = ctx.render(arg)
     if isinstance(value, str) and value.startswith(str(prefix)):
@@ -324,6 +345,7 @@ def match_path(
 
 
 _MATCHERS: dict[str, Callable[[Any, Any, MatchContext], Mismatch | None]] = {
+    "in_order": _m_in_order,
     "any": _m_any,
     "type": _m_type,
     "regex": _m_regex,

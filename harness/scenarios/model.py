@@ -81,9 +81,29 @@ class CreateTasks:
 
 
 @dataclass(frozen=True)
+class CallbackWait:
+    """``callback``: wait for callbacks the target POSTs to the run's receiver."""
+
+    kind: str  # harness.callbacks.CallbackKind value: event | assignment
+    where: tuple[tuple[str, Any], ...]  # parameter name -> exact value (interpolated)
+    within: float | str = 15.0  # real seconds (callbacks are asynchronous)
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """``answer_assignments``: how the receiver answers this case's assignment callbacks."""
+
+    body: Any = None  # JSON; None -> {}
+    status: int = 200
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
 class Step:
     name: str
-    kind: str  # "request" | "create_tasks" | "wait"
+    kind: str  # "request" | "create_tasks" | "wait" | "callback" | "answer"
     line: int
     request: RequestSpec | None = None
     expect: Expectations = field(default_factory=Expectations)
@@ -94,6 +114,8 @@ class Step:
     foreign_ok: bool = False
     create_tasks: CreateTasks | None = None
     wait: float | str | None = None
+    callback: CallbackWait | None = None
+    answer: AnswerSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from harness import interrupts
 from harness.jsonpath import MISSING
 from harness.results.curl import curl_command
 from harness.results.model import CaseRecord, ClauseRef, Exchange, Failure, Status
-from harness.scenarios import step_kinds
+from harness.scenarios import callback_steps, step_kinds
 from harness.scenarios.failures import (
     ScenarioError,
     StepFailed,
@@ -118,6 +118,11 @@ class CaseRun:
         except ProfileValueMissing as exc:
             _not_configured(record, exc)
             return record
+        if (problem := callback_steps.unready(self)) is not None:
+            record.status, record.reason = problem
+            if record.status is Status.ERROR:
+                record.failure = Failure("(start)", "callbacks", message=record.reason)
+            return record
         current = "(start)"
         try:
             for step in scenario.steps:
@@ -141,6 +146,7 @@ class CaseRun:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             record.failure = Failure(current, "harness", message=f"internal error: {detail}")
         self._run_finally(record)
+        callback_steps.forget_answers(self)
         self._cleanup(record)
         record.warnings[:0] = self.warnings
         record.duration_s = round(self.services.monotonic() - started, 3)
@@ -249,6 +255,10 @@ class CaseRun:
             self.services.pause(self.seconds(step.wait))
         elif step.kind == "create_tasks":
             step_kinds.create_tasks(self, step)
+        elif step.kind == "callback":
+            callback_steps.callback(self, step)
+        elif step.kind == "answer":
+            callback_steps.answer(self, step)
         elif step.paginate is not None:
             step_kinds.paginate(self, step)
         elif step.eventually is not None:

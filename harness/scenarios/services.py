@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.callbacks.channel import CallbackChannel
 from harness.results.model import Exchange
 from harness.results.redact import Redactor
 from harness.scenarios.identity import StateWatch
@@ -41,6 +42,9 @@ class RunServices:
     #: set to stop the cases running side by side (``--jobs``): they stop before their next
     #: step, and a real wait ends at once (harness.scenarios.parallel)
     stop: threading.Event | None = None
+    #: the push channel (receiver + target configuration), None when the target declares
+    #: ``callbacks`` unsupported (harness.callbacks.channel)
+    callbacks: CallbackChannel | None = None
 
     def pause(self, seconds: float) -> None:
         """Let ``seconds`` pass on the target: advance its test clock, or sleep."""

@@ -37,6 +37,10 @@ class Feature(StrEnum):
     IN_FLIGHT_LIMIT = "in-flight-limit"  #: the in-flight task limit
     RATE_LIMITS = "rate-limits"  #: 429 with Retry-After
     SLOW = "slow"  #: cases that wait for timers
+    EVENTS = "events"  #: the Events resource (GET /Workspaces/{ws}/Events): the pull channel
+    #: callbacks POSTed to the Workspace's EventCallbackUrl and the Workflow's
+    #: AssignmentCallbackUrl (the push channel; needs the run's receiver)
+    CALLBACKS = "callbacks"
 
 
 #: Every valid feature name, sorted (for messages).

@@ -113,6 +113,18 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "required": ["advance"],
             "properties": {"advance": {"type": "string", "pattern": "^(/|https?://)"}},
         },
+        #: the push channel (docs/events-and-callbacks.md): ``receiver``, the public URL that
+        #: forwards to the run's loopback receiver (needed when the target is not on this
+        #: machine); ``configure: false`` when the target's EventCallbackUrl and
+        #: AssignmentCallbackUrl already point there (the run then changes nothing)
+        "callbacks": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "receiver": {"type": "string", "pattern": "^https?://[^/?#]+(/[^?#]*)?$"},
+                "configure": {"type": "boolean"},
+            },
+        },
         "unsupported": {"type": "array", "items": {"enum": list(FEATURE_NAMES)}},
         "foreign": {
             "type": "object",

@@ -89,7 +89,7 @@ def test_feature_matrix_cells() -> None:
         },
     )
     matrix = doc.targets[0].matrix
-    assert matrix.columns[:11] == [
+    assert matrix.columns[:12] == [
         "lifecycle",
         "filtering",
         "ordering",
@@ -99,6 +99,7 @@ def test_feature_matrix_cells() -> None:
         "auth",
         "retention",
         "workforce",
+        "events",
         "fuzz",
         "replay",
     ]

@@ -47,6 +47,24 @@ KILLS: dict[str, tuple[str, set[str]]] = {
         "workforce",
         {"workforce.delete-reserved-removes-reservations"},
     ),
+    "no-ttl-event": ("events", {"events.pull.ttl-canceled", "events.push.ttl-canceled"}),
+    "wrong-event-type": (
+        "events",
+        {"events.pull.api-changes", "events.push.order", "events.push.ttl-canceled"},
+    ),
+    "unsigned-callbacks": (
+        "events",
+        {"events.push.task-created", "events.push.assignment-attributes"},
+    ),
+    "wrong-signature": (
+        "events",
+        {"events.push.task-created", "events.push.assignment-attributes"},
+    ),
+    "assignment-without-attributes": ("events", {"events.push.assignment-attributes"}),
+    "instruction-ignored": (
+        "events",
+        {"events.push.assignment-accept", "events.push.assignment-reject"},
+    ),
 }
 
 

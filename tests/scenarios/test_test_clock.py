@@ -44,6 +44,9 @@ WAIT_CASE = "ordering.date-created-asc-desc-and-default"  # a ``wait: 1.1`` step
 #: the faults whose killing cases (the kill table) wait; checked against the library below
 WAITING_KILLS = (
     "assigned-cancellable",
+    "instruction-ignored",
+    "no-ttl-event",
+    "wrong-event-type",
     "redrive-resets-age",
     "reject-keeps-reserved",
     "reservations-kept-after-delete",

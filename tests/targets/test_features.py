@@ -99,7 +99,7 @@ def test_trc_run_with_a_misspelt_feature_exits_2_with_one_line(tmp_path: Path) -
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if "virtual-start-tme" in line]
-    assert len(lines) == 1 and f"{path}:10" in lines[0] and "valid: etag," in lines[0]
+    assert len(lines) == 1 and f"{path}:10" in lines[0] and "valid: callbacks," in lines[0]
     assert "Traceback" not in result.output
 
 

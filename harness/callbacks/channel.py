@@ -1,0 +1,184 @@
+"""The run's push channel: a loopback receiver, and the target told to call it.
+
+A case that requires ``callbacks`` asks the channel to be ready (``ensure``). The first time,
+the channel starts the ``Receiver`` and, unless the profile says the callback URLs are already
+configured (``callbacks: {configure: false}``), points each profile workspace's
+``EventCallbackUrl`` and each of its workflows' ``AssignmentCallbackUrl`` at the receiver
+through the target's own API (Workspace and Workflow update, as Twilio documents them),
+remembering what was there. ``restore`` puts every value back; the run calls it in its cleanup,
+so an interrupted run restores too.
+
+Where the target can reach the receiver: a target on loopback reaches ``127.0.0.1``; any other
+target needs the public URL of a tunnel to the receiver (``callbacks: {receiver: URL}``),
+otherwise callback cases are *not configured* (never failed): a loopback address means nothing
+to a remote server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.callbacks.receiver import CallbackKind, Receiver
+from harness.targets.profile import TargetProfile
+from harness.wire.client import TargetClient
+from harness.wire.limits import ResponseTooLarge
+
+RECEIVER_KEY = "callbacks.receiver"
+
+
+class CallbacksUnavailable(Exception):
+    """The push channel cannot be used. ``not_configured``: a profile key is missing (the
+    case is not configured); otherwise the target refused to be configured (an error)."""
+
+    def __init__(self, message: str, not_configured: bool = False) -> None:
+        super().__init__(message)
+        self.not_configured = not_configured
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """A resource's callback fields before the run changed them."""
+
+    path: str
+    values: tuple[tuple[str, str], ...]
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class CallbackChannel:
+    """Receiver + target configuration for one run (thread safe; started on first use)."""
+
+    def __init__(self, client: TargetClient, profile: TargetProfile) -> None:
+        self.client = client
+        self.profile = profile
+        settings = profile.data.get("callbacks") or {}
+        self.public_base: str | None = settings.get("receiver")
+        self.configure: bool = bool(settings.get("configure", True))
+        self.receiver: Receiver | None = None
+        self._saved: list[_Saved] = []
+        self._lock = threading.Lock()
+        self._failure: CallbacksUnavailable | None = None
+
+    def ensure(self) -> Receiver:
+        """The started receiver, with the target pointed at it; CallbacksUnavailable if not."""
+        with self._lock:
+            if self._failure is not None:
+                raise self._failure
+            if self.receiver is not None:
+                if self.configure and not self._saved:
+                    self._point_at(self.receiver)  # restored by an earlier cleanup
+                return self.receiver
+            try:
+                return self._start()
+            except CallbacksUnavailable as exc:
+                self._failure = exc
+                raise
+
+    def _start(self) -> Receiver:
+        if self.public_base is None and not is_loopback(self.client.base_url):
+            raise CallbacksUnavailable(
+                f"the target {self.client.base_url} is not on this machine, so it cannot reach "
+                f"the loopback callback receiver; set `{RECEIVER_KEY}` to a public URL that "
+                "forwards to it (see docs/events-and-callbacks.md)",
+                not_configured=True,
+            )
+        receiver = Receiver(self.client.credentials.auth_token, self.public_base)
+        receiver.start()
+        self.receiver = receiver
+        if self.configure:
+            try:
+                self._point_at(receiver)
+            except CallbacksUnavailable:
+                self._restore()
+                receiver.stop()
+                self.receiver = None
+                raise
+        return receiver
+
+    def _point_at(self, receiver: Receiver) -> None:
+        for ws in self._workspaces():
+            ws_path = f"/v1/Workspaces/{ws['sid']}"
+            self._set(
+                ws_path,
+                {"EventCallbackUrl": receiver.url(CallbackKind.EVENT)},
+                {"EventCallbackUrl": "event_callback_url"},
+            )
+            for workflow in ws.get("workflows") or ():
+                self._set(
+                    f"{ws_path}/Workflows/{workflow['sid']}",
+                    {"AssignmentCallbackUrl": receiver.url(CallbackKind.ASSIGNMENT)},
+                    {"AssignmentCallbackUrl": "assignment_callback_url"},
+                )
+
+    def _workspaces(self) -> list[dict[str, Any]]:
+        workspaces = self.profile.data.get("workspaces") or {}
+        seen: dict[str, dict[str, Any]] = {}
+        for ws in workspaces.values():
+            if isinstance(ws, dict) and isinstance(ws.get("sid"), str):
+                seen.setdefault(ws["sid"], ws)
+        return list(seen.values())
+
+    def _set(self, path: str, values: dict[str, str], fields: dict[str, str]) -> None:
+        before = self._call("GET", path)
+        old = tuple((param, str(before.get(field) or "")) for param, field in fields.items())
+        self._call("POST", path, list(values.items()))
+        self._saved.append(_Saved(path, old))
+
+    def _call(
+        self, method: str, path: str, form: list[tuple[str, str]] | None = None
+    ) -> dict[str, Any]:
+        what = f"{method} {path}"
+        try:
+            response = self.client.send(self.client.build(method, path, form=form))
+        except (httpx.HTTPError, ResponseTooLarge) as exc:
+            raise CallbacksUnavailable(f"could not configure callbacks: {what}: {exc}") from None
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        if response.status_code != 200 or not isinstance(document, dict):
+            raise CallbacksUnavailable(
+                f"could not configure callbacks: {what} answered {response.status_code} "
+                "(the target must accept the Workspace's EventCallbackUrl and the Workflow's "
+                "AssignmentCallbackUrl, or declare `callbacks` unsupported, or set "
+                "`callbacks.configure: false` when they are configured already)"
+            )
+        return document
+
+    def restore(self) -> list[str]:
+        """Put back every callback field the run changed; returns what could not be."""
+        with self._lock:
+            return self._restore()
+
+    def _restore(self) -> list[str]:
+        failed: list[str] = []
+        while self._saved:
+            saved = self._saved.pop()
+            try:
+                self._call("POST", saved.path, list(saved.values))
+            except CallbacksUnavailable:
+                failed.append(saved.path)
+        return failed
+
+    def close(self) -> list[str]:
+        """Restore, then stop the receiver."""
+        with self._lock:
+            failed = self._restore()
+            if self.receiver is not None:
+                self.receiver.stop()
+                self.receiver = None
+            return failed
