@@ -68,6 +68,7 @@ class CallbackChannel:
         settings = profile.data.get("callbacks") or {}
         self.public_base: str | None = settings.get("receiver")
         self.configure: bool = bool(settings.get("configure", True))
+        self.port: int = int(settings.get("port", 0))
         self.receiver: Receiver | None = None
         self._saved: list[_Saved] = []
         self._lock = threading.Lock()
@@ -96,8 +97,13 @@ class CallbackChannel:
                 "forwards to it (see docs/events-and-callbacks.md)",
                 not_configured=True,
             )
-        receiver = Receiver(self.client.credentials.auth_token, self.public_base)
-        receiver.start()
+        receiver = Receiver(self.client.credentials.auth_token, self.public_base, port=self.port)
+        try:
+            receiver.start()
+        except OSError as exc:
+            raise CallbacksUnavailable(
+                f"the callback receiver cannot listen on 127.0.0.1:{self.port}: {exc.strerror}"
+            ) from None
         self.receiver = receiver
         if self.configure:
             try:

@@ -139,7 +139,9 @@ class Receiver:
         *,
         max_body_bytes: int = 1 << 20,
         max_kept: int = 100_000,
+        port: int = 0,
     ) -> None:
+        self._port = port
         if public_base is not None:
             _check_public_base(public_base)
         self._token = token
@@ -162,11 +164,11 @@ class Receiver:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Listen on 127.0.0.1 (a free port) and return the loopback base URL."""
+        """Listen on 127.0.0.1 (``port``; 0: a free one) and return the loopback base URL."""
         with self._cond:
             if self._server is not None or self._stopping:
                 raise RuntimeError("a Receiver starts once")
-        server = asgi_server.start_in_thread(_App(self), "127.0.0.1", 0, "trc-callbacks")
+        server = asgi_server.start_in_thread(_App(self), "127.0.0.1", self._port, "trc-callbacks")
         with self._cond:
             self._server = server
             self._loopback = server.base_url

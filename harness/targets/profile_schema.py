@@ -123,6 +123,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "receiver": {"type": "string", "pattern": "^https?://[^/?#]+(/[^?#]*)?$"},
                 "configure": {"type": "boolean"},
+                #: the receiver's loopback port (default 0: a free one), for a tunnel
+                "port": {"type": "integer", "minimum": 0, "maximum": 65535},
             },
         },
         "unsupported": {"type": "array", "items": {"enum": list(FEATURE_NAMES)}},
