@@ -4,6 +4,7 @@ mistake a clone makes that only the events and callbacks show, caught by named s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,20 +16,31 @@ def _service(app: Any) -> Any:
     return app.state.reference.service
 
 
+def _rewrite_events(app: Any, rewrite: Callable[[EventRow], EventRow | None]) -> None:
+    """Every event passes through ``rewrite`` before it is stored and sent (None: dropped)."""
+    announcer = _service(app).events
+    original = announcer.record
+
+    def record(event: EventRow, ws: Any) -> EventRow | None:
+        changed = rewrite(event)
+        return None if changed is None else original(changed, ws)
+
+    announcer.record = record
+
+
 class NoTtlEvent(Fault):
     name, category = "no-ttl-event", "events"
     description = "A task canceled by its TTL announces nothing (no task.canceled event)."
 
     def patch(self, app: Any) -> None:
-        announcer = _service(app).events
-        original = announcer.record
-
-        def record(event: EventRow, ws: Any) -> EventRow | None:
-            if event.event_type == "task.canceled" and event.description == TTL_DESCRIPTION:
-                return None
-            return original(event, ws)
-
-        announcer.record = record
+        _rewrite_events(
+            app,
+            lambda event: (
+                None
+                if event.event_type == "task.canceled" and event.description == TTL_DESCRIPTION
+                else event
+            ),
+        )
 
 
 class WrongEventType(Fault):
@@ -36,15 +48,14 @@ class WrongEventType(Fault):
     description = "A canceled task is announced as task.updated instead of task.canceled."
 
     def patch(self, app: Any) -> None:
-        announcer = _service(app).events
-        original = announcer.record
-
-        def record(event: EventRow, ws: Any) -> EventRow | None:
-            if event.event_type == "task.canceled":
-                event = replace(event, event_type="task.updated")
-            return original(event, ws)
-
-        announcer.record = record
+        _rewrite_events(
+            app,
+            lambda event: (
+                replace(event, event_type="task.updated")
+                if event.event_type == "task.canceled"
+                else event
+            ),
+        )
 
 
 class UnsignedCallbacks(Fault):

@@ -242,7 +242,7 @@ def strings_in(value: Any) -> Iterator[str]:
 
 def _uses(step: Step, name: str) -> bool:
     pattern = re.compile(r"\{" + re.escape(name) + r"(?:[.\[}])")
-    parts = (step.request, step.expect, step.collected, step.create_tasks, step.wait)
+    parts = (step.request, step.expect, step.collected, step.create_tasks, step.wait, step.callback)
     return any(s == name or pattern.search(s) for s in strings_in(parts))
 
 

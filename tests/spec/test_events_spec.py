@@ -25,10 +25,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from harness.clauses import Clause, load_clauses
-from tests.spec.openapi_refs import deref, json_pointer, resolve
+from tests.spec.openapi_refs import json_pointer, resolve
+from tests.spec.spec_parts import (
+    HTTP_METHODS,
+    body_schema,
+    check_declared_responses,
+    check_unsupported_methods,
+    load_yaml,
+    operations,
+    parameters,
+    schema_errors,
+)
 from tests.spec.test_clauses import normalise
 from tests.spec.twilio_data import DATA, oai_excerpt
 
@@ -114,18 +123,11 @@ SDK_MODULES = {
     "Workspace": "twilio.rest.taskrouter.v1.workspace",
     "Workflow": "twilio.rest.taskrouter.v1.workspace.workflow",
 }
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 # --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
-
-
-@cache
-def _load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fd:
-        return yaml.safe_load(fd)
 
 
 @cache
@@ -136,12 +138,12 @@ def _official() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return copy.deepcopy(_load(SPEC_PATH))
+    return copy.deepcopy(load_yaml(SPEC_PATH))
 
 
 @pytest.fixture(scope="module")
 def task_spec() -> dict[str, Any]:
-    return copy.deepcopy(_load(TASK_SPEC_PATH))
+    return copy.deepcopy(load_yaml(TASK_SPEC_PATH))
 
 
 @pytest.fixture(scope="module")
@@ -154,16 +156,6 @@ def clauses() -> dict[str, Clause]:
     return load_clauses()
 
 
-def operations(doc: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """operationId -> (method, path, operation object), for the paths (not the callbacks)."""
-    found = {}
-    for path, item in doc["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                found[item[method]["operationId"]] = (method, path, item[method])
-    return found
-
-
 def callback_operations(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """operationId -> (runtime expression, operation) of every callback declared."""
     found = {}
@@ -174,27 +166,6 @@ def callback_operations(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, A
                     if method in item:
                         found[item[method]["operationId"]] = (expression, item[method])
     return found
-
-
-def parameters(doc: dict[str, Any], op: dict[str, Any]) -> list[dict[str, Any]]:
-    return [resolve(doc, raw) for raw in op.get("parameters", [])]
-
-
-def body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
-    if "requestBody" not in op:
-        return None
-    body = resolve(doc, op["requestBody"])
-    return resolve(doc, body["content"]["application/x-www-form-urlencoded"]["schema"])
-
-
-def schema_errors(doc: dict[str, Any], schema: dict[str, Any], instance: Any) -> list[str]:
-    from openapi_schema_validator import OAS30Validator, oas30_format_checker
-
-    validator = OAS30Validator(deref(doc, schema), format_checker=oas30_format_checker)
-    return [
-        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-        for error in validator.iter_errors(instance)
-    ]
 
 
 def walk(node: Any, pointer: str = "#") -> Iterator[tuple[str, Any]]:
@@ -253,7 +224,7 @@ def test_info_marks_the_events_part(spec: dict[str, Any]) -> None:
     assert "not the subject of the conformance report" in title
     assert "the Task resource in taskrouter-tasks.yaml is" in title
     assert spec["x-trc-part"] == "events"
-    assert _load(SUPPORT_SPEC_PATH)["x-trc-part"] == "supporting", "a part of its own"
+    assert load_yaml(SUPPORT_SPEC_PATH)["x-trc-part"] == "supporting", "a part of its own"
     assert spec["info"]["version"] == "1.0.0"
     source = spec["info"]["x-source"]
     assert source["subject"] == "taskrouter-tasks.yaml"
@@ -313,27 +284,16 @@ def test_operation_ids_are_twilios(spec: dict[str, Any], official: dict[str, Any
             for k, v in official["paths"][path]["x-twilio"].items()
             if k != "dependentProperties"
         }, path
-    others = {*operations(_load(TASK_SPEC_PATH)), *operations(_load(SUPPORT_SPEC_PATH))}
+    others = {*operations(load_yaml(TASK_SPEC_PATH)), *operations(load_yaml(SUPPORT_SPEC_PATH))}
     assert not set(operations(spec)) & others, "no operation of another part here"
 
 
 def test_declared_responses(spec: dict[str, Any]) -> None:
-    for op_id, (_, _, op) in operations(spec).items():
-        assert set(op["responses"]) == DECLARED_STATUSES[op_id], op_id
-        for status, ref in (("400", "BadRequest"), ("401", "Unauthorized"), ("404", "NotFound")):
-            if status in op["responses"]:
-                assert op["responses"][status] == {"$ref": f"#/components/responses/{ref}"}
+    check_declared_responses(spec, DECLARED_STATUSES)
 
 
 def test_unsupported_methods_are_listed_on_every_path(spec: dict[str, Any]) -> None:
-    for path, item in spec["paths"].items():
-        listed = {m.lower() for m in item["x-trc-unsupported-methods"]["methods"]}
-        declared = {m for m in HTTP_METHODS if m in item}
-        assert not listed & declared, path
-        assert listed | declared >= {"get", "post", "put", "patch", "delete"}, path
-        assert item["x-trc-unsupported-methods"]["response"] == (
-            "#/components/responses/MethodNotAllowed"
-        )
+    check_unsupported_methods(spec)
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,14 +16,21 @@ import copy
 import inspect
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.spec.openapi_refs import deref, json_pointer, resolve
+from tests.spec.openapi_refs import json_pointer, resolve
+from tests.spec.spec_parts import (
+    body_schema,
+    check_declared_responses,
+    check_unsupported_methods,
+    load_yaml,
+    operations,
+    parameters,
+    schema_errors,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT / "spec" / "taskrouter-support.yaml"
@@ -50,7 +57,6 @@ TWILIO_OPERATION_IDS = {
     ("get", RESERVATION): "FetchTaskReservation",
     ("post", RESERVATION): "UpdateTaskReservation",
 }
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Declared responses per operation: the success status, and which errors the reference gives.
 DECLARED_STATUSES = {
@@ -110,54 +116,14 @@ SDK_MODULES = {
 # --------------------------------------------------------------------------------------------
 
 
-@cache
-def _load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fd:
-        return yaml.safe_load(fd)
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return copy.deepcopy(_load(SPEC_PATH))
+    return copy.deepcopy(load_yaml(SPEC_PATH))
 
 
 @pytest.fixture(scope="module")
 def task_spec() -> dict[str, Any]:
-    return copy.deepcopy(_load(TASK_SPEC_PATH))
-
-
-def operations(doc: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """operationId -> (method, path, operation object)."""
-    found = {}
-    for path, item in doc["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                found[item[method]["operationId"]] = (method, path, item[method])
-    return found
-
-
-def parameters(doc: dict[str, Any], op: dict[str, Any]) -> list[dict[str, Any]]:
-    return [resolve(doc, raw) for raw in op.get("parameters", [])]
-
-
-def body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
-    if "requestBody" not in op:
-        return None
-    body = resolve(doc, op["requestBody"])
-    return resolve(doc, body["content"]["application/x-www-form-urlencoded"]["schema"])
-
-
-def validator(doc: dict[str, Any], schema: dict[str, Any]):
-    from openapi_schema_validator import OAS30Validator, oas30_format_checker
-
-    return OAS30Validator(deref(doc, schema), format_checker=oas30_format_checker)
-
-
-def schema_errors(doc: dict[str, Any], schema: dict[str, Any], instance: Any) -> list[str]:
-    return [
-        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
-        for error in validator(doc, schema).iter_errors(instance)
-    ]
+    return copy.deepcopy(load_yaml(TASK_SPEC_PATH))
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,22 +216,11 @@ def test_error_schema_and_responses_are_the_task_specs(
 
 
 def test_declared_responses(spec: dict[str, Any]) -> None:
-    for op_id, (_, _, op) in operations(spec).items():
-        assert set(op["responses"]) == DECLARED_STATUSES[op_id], op_id
-        for status, ref in (("400", "BadRequest"), ("401", "Unauthorized"), ("404", "NotFound")):
-            if status in op["responses"]:
-                assert op["responses"][status] == {"$ref": f"#/components/responses/{ref}"}
+    check_declared_responses(spec, DECLARED_STATUSES)
 
 
 def test_unsupported_methods_are_listed_on_every_path(spec: dict[str, Any]) -> None:
-    for path, item in spec["paths"].items():
-        listed = {m.lower() for m in item["x-trc-unsupported-methods"]["methods"]}
-        declared = {m for m in HTTP_METHODS if m in item}
-        assert not listed & declared, path
-        assert listed | declared >= {"get", "post", "put", "patch", "delete"}, path
-        assert item["x-trc-unsupported-methods"]["response"] == (
-            "#/components/responses/MethodNotAllowed"
-        )
+    check_unsupported_methods(spec)
 
 
 def test_request_bodies_are_form_encoded(spec: dict[str, Any]) -> None:
