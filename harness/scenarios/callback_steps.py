@@ -38,7 +38,11 @@ def callback(run: CaseRun, step: Step) -> None:
     assert spec is not None
     receiver = receiver_for(run)
     where = {str(name): str(run.render(value)) for name, value in spec.where}
-    within = run.seconds(spec.within)
+    within = (
+        run.seconds(spec.within)
+        if spec.within is not None
+        else run.services.profile.callback_wait_seconds
+    )
     kind = CallbackKind(spec.kind)
     stop = run.services.stop
     found = receiver.wait_for(

@@ -288,7 +288,7 @@ class _Builder:
         within = (
             self.duration(spec["within"], spec, "within", f"{field}.callback.within")
             if "within" in spec
-            else 15.0
+            else None
         )
         wait = CallbackWait(spec["kind"], where, within, int(spec.get("count", 1)))
         expect = self.expect(step["expect"], f"{field}.expect") if "expect" in step else None

@@ -86,7 +86,8 @@ class CallbackWait:
 
     kind: str  # harness.callbacks.CallbackKind value: event | assignment
     where: tuple[tuple[str, Any], ...]  # parameter name -> exact value (interpolated)
-    within: float | str = 15.0  # real seconds (callbacks are asynchronous)
+    #: real seconds (callbacks are asynchronous); None: the profile's callbacks.wait_seconds
+    within: float | str | None = None
     count: int = 1
 
 

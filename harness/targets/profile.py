@@ -82,6 +82,12 @@ class TargetProfile:
         return clock.get("advance") if isinstance(clock, dict) else None
 
     @property
+    def callback_wait_seconds(self) -> float:
+        """How long a ``callback`` step waits by default (``callbacks.wait_seconds``; 15,
+        Twilio's deadline for an application's answer, when the profile does not say)."""
+        return float((self.data.get("callbacks") or {}).get("wait_seconds", 15))
+
+    @property
     def timeout_seconds(self) -> float:
         return float(self.data["http"]["timeout_seconds"])
 
@@ -167,6 +173,8 @@ def profile_from_fixture(
     }
     if test_clock:
         profile["clock"] = {"advance": CLOCK_PATH}
+    # the reference POSTs a callback within milliseconds of the change
+    profile["callbacks"] = {"wait_seconds": 5}
     return TargetProfile.from_dict(profile, "embedded")
 
 

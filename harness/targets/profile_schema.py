@@ -125,6 +125,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 "configure": {"type": "boolean"},
                 #: the receiver's loopback port (default 0: a free one), for a tunnel
                 "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+                #: how long a callback step waits when the scenario does not say (default 15)
+                "wait_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
             },
         },
         "unsupported": {"type": "array", "items": {"enum": list(FEATURE_NAMES)}},

@@ -124,9 +124,7 @@ def test_ensure_points_every_workspace_and_workflow_and_restore_puts_them_back(
             assert value == receiver.url(kind), path
         # the target really calls it: a create logs task.created to the receiver
         created = client.send(
-            client.build(
-                "POST", f"{ws_path}/Tasks", form=[("Attributes", '{"type":"support"}')]
-            )
+            client.build("POST", f"{ws_path}/Tasks", form=[("Attributes", '{"type":"support"}')])
         )
         assert created.status_code == 201, created.text
         got = receiver.wait_for(
@@ -255,7 +253,9 @@ def test_a_target_that_refuses_the_workspace_update_is_an_error_remembered() -> 
             assert again.value is failure
             assert len(gate.log) == sent
             assert channel.restore() == [] and len(gate.log) == sent
-        assert all(value is None for value in settings(server.base_url, gate.fixture, profile).values())
+        assert all(
+            value is None for value in settings(server.base_url, gate.fixture, profile).values()
+        )
 
 
 def test_a_refusal_half_way_puts_back_what_was_already_changed() -> None:
@@ -273,4 +273,3 @@ def test_a_refusal_half_way_puts_back_what_was_already_changed() -> None:
         posts = gate.requests(lambda m, p: m == "POST" and p == ws_path)
         assert len(posts) == 3  # the test's own, the channel's, the channel's restore
         assert settings(server.base_url, gate.fixture, profile) == before
-
