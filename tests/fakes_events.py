@@ -3,8 +3,8 @@
 ``EventsGate`` wraps the reference app: it logs every request (method, path) and answers 404,
 in Twilio's error body, to the requests its ``refuse`` predicate names, so that a test can
 play a clone that has the Task resource but lacks the Events resource, the Workspace resource
-or the Workflow resource (or refuses only their updates). ``serve`` puts it on a loopback
-socket.
+or the Workflow resource, or refuses only their updates (``After``: only the later ones, such
+as the restore). ``serve`` puts it on a loopback socket.
 
 ``RecordingTransport`` is a client transport that remembers the requests it is handed;
 ``ForwardingTransport`` sends every request to another origin, so that a client whose base
@@ -60,6 +60,22 @@ def no_workflow_update(method: str, path: str) -> bool:
     return method == "POST" and bool(_WORKFLOW.match(path))
 
 
+@dataclass
+class After:
+    """``refuse`` from the ``allowed + 1``-th request it names on (a target that accepts the
+    run's first updates and refuses the later ones, e.g. the restore)."""
+
+    refuse: Refuse
+    allowed: int
+    seen: int = 0
+
+    def __call__(self, method: str, path: str) -> bool:
+        if not self.refuse(method, path):
+            return False
+        self.seen += 1
+        return self.seen > self.allowed
+
+
 def is_events(path: str) -> bool:
     return bool(_EVENTS.match(path))
 
@@ -78,7 +94,7 @@ class EventsGate:
     test_clock: bool = False
     #: every request that reached the gate: (method, path), in arrival order
     log: list[tuple[str, str]] = field(default_factory=list)
-    #: the form bodies of the requests the gate refused, by (method, path)
+    #: the requests the gate refused: (method, path, form body)
     refused: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -79,12 +79,12 @@ class CallbackChannel:
         with self._lock:
             if self._failure is not None:
                 raise self._failure
-            if self.receiver is not None:
-                if self.configure and not self._saved:
-                    self._point_at(self.receiver)  # restored by an earlier cleanup
-                return self.receiver
             try:
-                return self._start()
+                if self.receiver is None:
+                    return self._start()
+                if self.configure and not self._saved:
+                    self._repoint(self.receiver)  # restored by an earlier cleanup
+                return self.receiver
             except CallbacksUnavailable as exc:
                 self._failure = exc
                 raise
@@ -106,14 +106,18 @@ class CallbackChannel:
             ) from None
         self.receiver = receiver
         if self.configure:
-            try:
-                self._point_at(receiver)
-            except CallbacksUnavailable:
-                self._restore()
-                receiver.stop()
-                self.receiver = None
-                raise
+            self._repoint(receiver)
         return receiver
+
+    def _repoint(self, receiver: Receiver) -> None:
+        """Point the target at the receiver; on a refusal, undo what was changed and stop."""
+        try:
+            self._point_at(receiver)
+        except CallbacksUnavailable:
+            self._restore()
+            receiver.stop()
+            self.receiver = None
+            raise
 
     def _point_at(self, receiver: Receiver) -> None:
         for ws in self._workspaces():
@@ -166,24 +170,30 @@ class CallbackChannel:
         return document
 
     def restore(self) -> list[str]:
-        """Put back every callback field the run changed; returns what could not be."""
+        """Put back every callback field the run changed; returns, for each resource the
+        target refused it for, what to set by hand (kept to be tried again by ``close``)."""
         with self._lock:
             return self._restore()
 
     def _restore(self) -> list[str]:
-        failed: list[str] = []
+        refused: list[_Saved] = []
         while self._saved:
             saved = self._saved.pop()
             try:
                 self._call("POST", saved.path, list(saved.values))
             except CallbacksUnavailable:
-                failed.append(saved.path)
-        return failed
+                refused.append(saved)
+        self._saved = refused[::-1]
+        return [
+            f"{saved.path}: " + ", ".join(f"{k}={v or '(empty)'}" for k, v in saved.values)
+            for saved in refused
+        ]
 
     def close(self) -> list[str]:
-        """Restore, then stop the receiver."""
+        """Restore (once more for what was refused before), then stop the receiver."""
         with self._lock:
             failed = self._restore()
+            self._saved = []  # nothing is tried after the run
             if self.receiver is not None:
                 self.receiver.stop()
                 self.receiver = None

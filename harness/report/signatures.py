@@ -259,6 +259,9 @@ def failure_signature(case: Case) -> tuple[str, str]:
         return f"header:{op}:{header}:missing", f"{header} header missing ({op})"
     if expectation == "response":
         return f"no-response:{op}:{plain(str(actual))}", f"no response ({op}): {actual}"
+    if expectation == "callbacks":  # the push channel could not be set up: one cause per run
+        text = plain(failure.message)
+        return f"callbacks:{text}", text
     if expectation == "harness":
         text = plain(failure.message)
         return f"harness:{text}", f"the harness could not run the case: {text}"

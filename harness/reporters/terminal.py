@@ -321,6 +321,10 @@ def final_summary(console: Console, report: Report, folder: str | None) -> None:
             )
     for warning in report.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)
+    for target in report.targets:
+        for warning in target.warnings:
+            if warning not in report.warnings:
+                console.print(f"warning: {warning}", style="yellow", markup=False)
     if report.seed is not None:
         console.print(f"seed: {report.seed} (rerun the fuzz phase with --seed {report.seed})")
     gate = report.gate

@@ -115,7 +115,7 @@ def unready(run: CaseRun) -> tuple[Status, str] | None:
         receiver_for(run)
     except CallbacksUnavailable as exc:
         status = Status.NOT_CONFIGURED if exc.not_configured else Status.ERROR
-        return status, f"callbacks: {exc}"
+        return status, str(exc)
     except ScenarioError as exc:
         return Status.ERROR, str(exc)
     return None

@@ -125,7 +125,7 @@ class ScenarioEngine:
         try:
             clean_up_run(self.services.client, self.guard)
             if self.services.callbacks is not None:
-                self.unrestored += self.services.callbacks.restore()
+                self.unrestored = self.services.callbacks.restore()
         finally:
             self.cleanup_stats = run_counts(self.guard)
         return self.cleanup_stats
@@ -134,8 +134,10 @@ class ScenarioEngine:
         try:
             self.cleanup()
         finally:
-            if self.services.callbacks is not None:
-                self.unrestored += self.services.callbacks.close()
+            if self.services.callbacks is not None and self.unrestored:
+                self.unrestored = self.services.callbacks.close()
+            elif self.services.callbacks is not None:
+                self.services.callbacks.close()
             self.services.client.close()
 
     def __enter__(self) -> ScenarioEngine:

@@ -211,6 +211,7 @@ class _Builder:
             self.step(raw, doc["finally"], index, f"finally[{index}]")
             for index, raw in enumerate(doc.get("finally", ()))
         ]
+        self.callbacks_required(doc)
         return Scenario(
             id=doc["id"],
             title=doc["title"],
@@ -227,6 +228,20 @@ class _Builder:
             steps=tuple(steps),
             finally_steps=tuple(finally_steps),
         )
+
+    def callbacks_required(self, doc: Any) -> None:
+        """A case with a push-channel step declares it (so a target without callbacks reports
+        it unsupported rather than an error)."""
+        if "callbacks" in doc.get("requires", ()):
+            return
+        for block in ("setup", "steps", "finally"):
+            for index, raw in enumerate(doc.get(block, ())):
+                for key in ("callback", "answer_assignments"):
+                    if key in raw:
+                        raise self.fail(
+                            raw, key, f"{block}[{index}].{key}",
+                            f"a {key} step needs `requires: [callbacks]` in the scenario",
+                        )  # fmt: skip
 
     def step(self, step: Any, parent: Any, index: int, field: str) -> Step:
         name, line = step["name"], line_of(step)

@@ -37,6 +37,10 @@ class ScenariosPhase:
             outcome=Outcome.INTERRUPTED if engine.interrupted else Outcome.COMPLETED,
             operations=hints,
             cleanup=Cleanup(**engine.cleanup_stats),
+            warnings=[
+                f"could not put back a callback URL the run changed; set it by hand: {what}"
+                for what in engine.unrestored
+            ],
         )
 
 

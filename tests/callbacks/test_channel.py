@@ -5,6 +5,7 @@ target needs ``callbacks.receiver``; a target that refuses the update is an erro
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -273,3 +274,51 @@ def test_a_refusal_half_way_puts_back_what_was_already_changed() -> None:
         posts = gate.requests(lambda m, p: m == "POST" and p == ws_path)
         assert len(posts) == 3  # the test's own, the channel's, the channel's restore
         assert settings(server.base_url, gate.fixture, profile) == before
+
+
+# --- the receiver's port (callbacks.port, for a tunnel) ---------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_the_receiver_listens_on_the_profile_port() -> None:
+    fixture = ServerConfig().fixture
+    port = free_port()
+    profile = profile_for(fixture, callbacks={"port": port, "configure": False})
+    with client_for("http://127.0.0.1:9", fixture, Unreachable()) as client:
+        channel = CallbackChannel(client, profile)
+        try:
+            receiver = channel.ensure()
+            assert receiver.base_url == f"http://127.0.0.1:{port}"
+            answer = httpx.post(f"http://127.0.0.1:{port}/events", data={"EventType": "x"})
+            assert answer.status_code == 204
+        finally:
+            channel.close()
+    assert refuses_connections(f"http://127.0.0.1:{port}/events")
+
+
+def test_a_profile_port_in_use_is_an_error_naming_it() -> None:
+    fixture = ServerConfig().fixture
+    wire = RecordingTransport(Unreachable())
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        profile = profile_for(fixture, callbacks={"port": port})
+        with client_for("http://127.0.0.1:9", fixture, wire) as client:
+            channel = CallbackChannel(client, profile)
+            with pytest.raises(CallbacksUnavailable) as caught:
+                channel.ensure()
+            assert caught.value.not_configured is False
+            assert f"127.0.0.1:{port}" in str(caught.value) and "\n" not in str(caught.value)
+            assert channel.receiver is None
+            with pytest.raises(CallbacksUnavailable) as again:
+                channel.ensure()
+            assert again.value is caught.value
+            assert channel.close() == []
+    assert wire.requests == []  # the target was never touched

@@ -26,6 +26,7 @@ from harness.scenarios import callback_steps
 from harness.scenarios.discovery import discover, load_clause_registry
 from harness.scenarios.engine import ScenarioEngine
 from harness.scenarios.interpolate import render
+from harness.scenarios.loader import load_file_scenarios
 from harness.scenarios.matchers import MatchContext, match
 from harness.scenarios.model import Scenario
 from harness.scenarios.runner import CaseRun
@@ -34,12 +35,14 @@ from harness.targets.profile import TargetProfile
 from harness.targets.resolve import ReadyTarget
 from harness.targets.target import Credentials
 from tests.fakes_events import (
+    After,
     EventsGate,
     ForwardingTransport,
     is_events,
     is_workflows,
     is_workspace,
     no_events_nor_settings,
+    no_workspace_update,
     serve,
 )
 from tests.scenarios.formats import matcher_problem
@@ -212,12 +215,6 @@ def test_a_target_without_events_fails_pull_and_errors_push_cases(
             assert CONFIGURE_FAILED in cause["title"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one root cause is split by operation: the (start) callbacks failure falls to "
-    "signatures.failure_signature's generic branch, whose signature carries the case's "
-    "operation (callbacks:CreateTask:null vs callbacks:Support:null)",
-)
 def test_the_push_errors_of_a_target_without_callbacks_are_one_cause(
     lacking: tuple[EventsGate, int, dict[str, Any], str],
 ) -> None:
@@ -285,7 +282,7 @@ def test_unready_maps_the_channel_to_a_status(library: list[Scenario]) -> None:
     remote = _Channel(CallbacksUnavailable(f"set `{RECEIVER_KEY}`", not_configured=True))
     assert callback_steps.unready(fake_run(push, remote)) == (
         Status.NOT_CONFIGURED,
-        f"callbacks: set `{RECEIVER_KEY}`",
+        f"set `{RECEIVER_KEY}`",
     )
     refused = _Channel(CallbacksUnavailable(f"{CONFIGURE_FAILED}: POST /v1/x answered 404"))
     status, reason = callback_steps.unready(fake_run(push, refused)) or (None, "")
@@ -354,6 +351,25 @@ def test_an_interrupted_run_puts_the_callback_urls_back(
     assert engine.unrestored == []
 
 
+def test_a_restore_the_target_refuses_is_reported(tmp_path: Path) -> None:
+    # the run's two pointing updates are accepted, the two restores refused
+    target = EventsGate(After(no_workspace_update, allowed=2), test_clock=True)
+    with serve(target) as server:
+        _, report, output = trc_against(
+            target, server, tmp_path, "unrestored", "--scenarios", f"{EVENTS}/push-order.yaml"
+        )
+        left = callback_fields(target, server.base_url)
+    assert statuses(report) == {"events.push.order": "pass"}, output
+    # the run's cleanup and its close try again: every attempt refused
+    refused = sorted({path for method, path, _ in target.refused})
+    assert len(target.refused) >= 4 and len(refused) == 2
+    assert all(left[path] is not None for path in refused)
+    warnings = [*report["warnings"], *report["targets"][0]["warnings"]]
+    for path in refused:
+        assert any(path in w for w in warnings), warnings
+        assert path in output
+
+
 # --- a callback that never comes ------------------------------------------------------------
 
 NEVER = """\
@@ -402,6 +418,24 @@ def test_a_callback_that_never_comes_fails_after_its_within(tmp_path: Path) -> N
     assert case["failure"]["step"] == "a transfer that nobody started is announced"
     assert 0.5 <= case["duration_s"] < 2.5, case["duration_s"]
     assert elapsed < 15
+
+
+def test_without_within_a_callback_step_waits_the_profile_wait_seconds(
+    gate: tuple[EventsGate, ThreadedServer], clauses: Any, tmp_path: Path
+) -> None:
+    target, server = gate
+    root = library_folder(tmp_path, NEVER.replace("      within: 0.5\n", ""))
+    (scenario,) = load_file_scenarios(root / "events" / "case.yaml", root, clauses)
+    assert scenario.steps[1].callback is not None and scenario.steps[1].callback.within is None
+    profile = target.profile(callbacks={"wait_seconds": 0.4})
+    engine = ScenarioEngine(ready(target, server.base_url, profile), RUN_ID, load_spec(None))
+    with engine:
+        (record,) = engine.run([scenario])
+    assert record.status is Status.FAIL, record.reason
+    assert record.failure is not None
+    assert "0 of 1 event callback(s)" in record.failure.message
+    assert "within 0.4 s" in record.failure.message, record.failure.message
+    assert 0.4 <= record.duration_s < 2.4
 
 
 # --- loader errors ---------------------------------------------------------------------------
