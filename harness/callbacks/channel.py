@@ -73,6 +73,8 @@ class CallbackChannel:
         self._saved: list[_Saved] = []
         self._lock = threading.Lock()
         self._failure: CallbacksUnavailable | None = None
+        #: what the run should know about the target's callback set-up (warnings)
+        self.notes: list[str] = []
 
     def ensure(self) -> Receiver:
         """The started receiver, with the target pointed at it; CallbacksUnavailable if not."""
@@ -122,11 +124,19 @@ class CallbackChannel:
     def _point_at(self, receiver: Receiver) -> None:
         for ws in self._workspaces():
             ws_path = f"/v1/Workspaces/{ws['sid']}"
-            self._set(
+            before = self._set(
                 ws_path,
                 {"EventCallbackUrl": receiver.url(CallbackKind.EVENT)},
                 {"EventCallbackUrl": "event_callback_url"},
             )
+            if isinstance(before.get("events_filter"), str) and before["events_filter"].strip():
+                note = (
+                    f"{ws_path} has EventsFilter={before['events_filter'][:200]}: the run does "
+                    "not change it, so events outside it are never POSTed and the push cases "
+                    "waiting for them fail"
+                )
+                if note not in self.notes:
+                    self.notes.append(note)
             for workflow in ws.get("workflows") or ():
                 self._set(
                     f"{ws_path}/Workflows/{workflow['sid']}",
@@ -142,11 +152,14 @@ class CallbackChannel:
                 seen.setdefault(ws["sid"], ws)
         return list(seen.values())
 
-    def _set(self, path: str, values: dict[str, str], fields: dict[str, str]) -> None:
+    def _set(self, path: str, values: dict[str, str], fields: dict[str, str]) -> dict[str, Any]:
+        """Remember ``fields`` of the resource at ``path``, then POST ``values``; returns the
+        resource as it was."""
         before = self._call("GET", path)
         old = tuple((param, str(before.get(field) or "")) for param, field in fields.items())
         self._call("POST", path, list(values.items()))
         self._saved.append(_Saved(path, old))
+        return before
 
     def _call(
         self, method: str, path: str, form: list[tuple[str, str]] | None = None

@@ -38,8 +38,11 @@ class ScenariosPhase:
             operations=hints,
             cleanup=Cleanup(**engine.cleanup_stats),
             warnings=[
-                f"could not put back a callback URL the run changed; set it by hand: {what}"
-                for what in engine.unrestored
+                *(engine.services.callbacks.notes if engine.services.callbacks else ()),
+                *(
+                    f"could not put back a callback URL the run changed; set it by hand: {what}"
+                    for what in engine.unrestored
+                ),
             ],
         )
 

@@ -322,3 +322,20 @@ def test_a_profile_port_in_use_is_an_error_naming_it() -> None:
             assert again.value is caught.value
             assert channel.close() == []
     assert wire.requests == []  # the target was never touched
+
+
+def test_a_workspace_events_filter_is_left_alone_and_noted(server: RunningServer) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws_path = f"/v1/Workspaces/{profile.data['workspaces']['single']['sid']}"
+    set_field(server.base_url, fixture, ws_path, "EventsFilter", "task.created")
+    with client_for(server.base_url, fixture) as client:
+        channel = CallbackChannel(client, profile)
+        channel.ensure()
+        assert len(channel.notes) == 1
+        assert ws_path in channel.notes[0] and "EventsFilter=task.created" in channel.notes[0]
+        channel.close()
+    auth = (fixture.account_sid, fixture.auth_token)
+    after = httpx.get(server.base_url + ws_path, auth=auth).json()
+    assert after["events_filter"] == "task.created"  # never changed
+    assert after["event_callback_url"] is None  # restored
