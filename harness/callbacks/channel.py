@@ -70,7 +70,12 @@ class CallbackChannel:
         self.configure: bool = bool(settings.get("configure", True))
         self.port: int = int(settings.get("port", 0))
         self.receiver: Receiver | None = None
-        self._saved: list[_Saved] = []
+        #: path -> the fields as they were before the run first changed them
+        self._saved: dict[str, _Saved] = {}
+        #: the target points at the receiver now (False again after a restore)
+        self._pointed = False
+        #: the cases using the channel now (``acquire``/``release``)
+        self._holders: set[str] = set()
         self._lock = threading.Lock()
         self._failure: CallbacksUnavailable | None = None
         #: what the run should know about the target's callback set-up (warnings)
@@ -84,12 +89,30 @@ class CallbackChannel:
             try:
                 if self.receiver is None:
                     return self._start()
-                if self.configure and not self._saved:
-                    self._repoint(self.receiver)  # restored by an earlier cleanup
+                if self.configure and not self._pointed:
+                    self._repoint(self.receiver)  # restored since
                 return self.receiver
             except CallbacksUnavailable as exc:
                 self._failure = exc
                 raise
+
+    def acquire(self, holder: str) -> Receiver:
+        """``ensure``, for a case (``holder``) that uses the channel until ``release``."""
+        receiver = self.ensure()
+        with self._lock:
+            self._holders.add(holder)
+        return receiver
+
+    def release(self, holder: str) -> None:
+        """The case is done; once no case holds the channel, the target's callback URLs are
+        put back at once, so the run's other cases make it POST nothing (a refused restore
+        is tried again in the run's cleanup)."""
+        with self._lock:
+            if holder not in self._holders:
+                return
+            self._holders.discard(holder)
+            if not self._holders and self._pointed:
+                self._restore()
 
     def _start(self) -> Receiver:
         if self.public_base is None and not is_loopback(self.client.base_url):
@@ -158,7 +181,9 @@ class CallbackChannel:
         before = self._call("GET", path)
         old = tuple((param, str(before.get(field) or "")) for param, field in fields.items())
         self._call("POST", path, list(values.items()))
-        self._saved.append(_Saved(path, old))
+        # a value whose restore was refused is still the run's: keep what was there first
+        self._saved.setdefault(path, _Saved(path, old))
+        self._pointed = True
         return before
 
     def _call(
@@ -190,13 +215,14 @@ class CallbackChannel:
 
     def _restore(self) -> list[str]:
         refused: list[_Saved] = []
-        while self._saved:
-            saved = self._saved.pop()
+        for saved in reversed(list(self._saved.values())):
             try:
                 self._call("POST", saved.path, list(saved.values))
             except CallbacksUnavailable:
                 refused.append(saved)
-        self._saved = refused[::-1]
+                continue
+            del self._saved[saved.path]
+        self._pointed = False
         return [
             f"{saved.path}: " + ", ".join(f"{k}={v or '(empty)'}" for k, v in saved.values)
             for saved in refused
@@ -206,7 +232,7 @@ class CallbackChannel:
         """Restore (once more for what was refused before), then stop the receiver."""
         with self._lock:
             failed = self._restore()
-            self._saved = []  # nothing is tried after the run
+            self._saved = {}  # nothing is tried after the run
             if self.receiver is not None:
                 self.receiver.stop()
                 self.receiver = None

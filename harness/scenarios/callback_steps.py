@@ -111,8 +111,12 @@ def unready(run: CaseRun) -> tuple[Status, str] | None:
     refused to be pointed at the receiver)."""
     if not needs_receiver(run.scenario):
         return None
+    channel = run.services.callbacks
     try:
-        receiver_for(run)
+        if channel is None:
+            receiver_for(run)  # the error that says why
+        else:
+            channel.acquire(run.case_tag)
     except CallbacksUnavailable as exc:
         status = Status.NOT_CONFIGURED if exc.not_configured else Status.ERROR
         return status, str(exc)
@@ -122,10 +126,14 @@ def unready(run: CaseRun) -> tuple[Status, str] | None:
 
 
 def forget_answers(run: CaseRun) -> None:
-    """At the end of a case: its answers go (its tag is never used again)."""
+    """At the end of a case: its answers go (its tag is never used again), and it no longer
+    holds the channel (the last holder's release puts the target's callback URLs back)."""
     channel = run.services.callbacks
-    if channel is not None and channel.receiver is not None:
+    if channel is None:
+        return
+    if channel.receiver is not None:
         channel.receiver.forget(run.case_tag)
+    channel.release(run.case_tag)
 
 
 def _shown(where: dict[str, str]) -> str:

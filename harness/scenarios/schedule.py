@@ -61,6 +61,10 @@ class Claim:
     holds: dict[str, Mode]
     #: the case waits (``wait:``, ``eventually:``): started early when waits are real sleeps
     waits: bool = False
+    #: the case uses the push channel (``requires: [callbacks]``): such cases go first in
+    #: their group, so that the target's callback URLs point at the receiver (and every
+    #: change of every running case is POSTed) for as short a time as possible
+    pushes: bool = False
 
     def conflicts(self, other: Claim) -> bool:
         for key, mode in self.holds.items():
@@ -105,7 +109,7 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
         holds[f"{Resource.WORKER}:{space}"] = Mode.SHARED
     if shared_clock or Resource.CLOCK in declared:
         holds[Resource.CLOCK] = Mode.EXCLUSIVE if Resource.CLOCK in declared else Mode.SHARED
-    return Claim(holds, waits=_waits(scenario))
+    return Claim(holds, waits=_waits(scenario), pushes="callbacks" in scenario.requires)
 
 
 class Scheduler:
@@ -116,6 +120,7 @@ class Scheduler:
         ordered = range(len(claims))
         # waiting on the shared clock drains the run: do it once, at the end; real sleeps
         # start first, so that the other cases run while they wait
+        ordered = sorted(ordered, key=lambda i: not claims[i].pushes)  # stable
         clocked = [i for i in ordered if claims[i].waits_on_clock]
         sleeping = [i for i in ordered if claims[i].waits and i not in clocked]
         rest = [i for i in ordered if not claims[i].waits and i not in clocked]

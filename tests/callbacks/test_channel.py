@@ -339,3 +339,31 @@ def test_a_workspace_events_filter_is_left_alone_and_noted(server: RunningServer
     after = httpx.get(server.base_url + ws_path, auth=auth).json()
     assert after["events_filter"] == "task.created"  # never changed
     assert after["event_callback_url"] is None  # restored
+
+
+def test_the_urls_point_at_the_receiver_only_while_a_case_holds_the_channel(
+    server: RunningServer,
+) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws_path = f"/v1/Workspaces/{profile.data['workspaces']['single']['sid']}"
+    set_field(server.base_url, fixture, ws_path, "EventCallbackUrl", OLD_EVENT_URL)
+    before = settings(server.base_url, fixture, profile)
+    with client_for(server.base_url, fixture) as client:
+        channel = CallbackChannel(client, profile)
+        receiver = channel.acquire("case-1")
+        channel.acquire("case-2")
+        channel.release("case-1")
+        # case-2 still holds it: still pointed
+        assert settings(server.base_url, fixture, profile)[ws_path] == receiver.url(
+            CallbackKind.EVENT
+        )
+        channel.release("case-2")
+        assert settings(server.base_url, fixture, profile) == before  # put back at once
+        channel.release("case-2")  # a second release is nothing
+        assert channel.acquire("case-3") is receiver  # pointed again, same receiver
+        assert settings(server.base_url, fixture, profile)[ws_path] == receiver.url(
+            CallbackKind.EVENT
+        )
+        channel.close()
+    assert settings(server.base_url, fixture, profile) == before
