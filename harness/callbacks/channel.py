@@ -69,6 +69,9 @@ class CallbackChannel:
         self.public_base: str | None = settings.get("receiver")
         self.configure: bool = bool(settings.get("configure", True))
         self.port: int = int(settings.get("port", 0))
+        #: where the receiver listens: loopback unless the profile opens it (e.g. 0.0.0.0 for
+        #: a clone in a container, which reaches the host by another address)
+        self.bind: str = str(settings.get("bind", "127.0.0.1"))
         self.receiver: Receiver | None = None
         #: path -> the fields as they were before the run first changed them
         self._saved: dict[str, _Saved] = {}
@@ -96,6 +99,12 @@ class CallbackChannel:
                 self._failure = exc
                 raise
 
+    def disable(self, reason: str) -> None:
+        """No push channel in this process (``reason`` says why): cases that need it are not
+        configured, and the target is never touched."""
+        with self._lock:
+            self._failure = CallbacksUnavailable(reason, not_configured=True)
+
     def acquire(self, holder: str) -> Receiver:
         """``ensure``, for a case (``holder``) that uses the channel until ``release``."""
         receiver = self.ensure()
@@ -122,12 +131,14 @@ class CallbackChannel:
                 "forwards to it (see docs/events-and-callbacks.md)",
                 not_configured=True,
             )
-        receiver = Receiver(self.client.credentials.auth_token, self.public_base, port=self.port)
+        receiver = Receiver(
+            self.client.credentials.auth_token, self.public_base, port=self.port, host=self.bind
+        )
         try:
             receiver.start()
         except OSError as exc:
             raise CallbacksUnavailable(
-                f"the callback receiver cannot listen on 127.0.0.1:{self.port}: {exc.strerror}"
+                f"the callback receiver cannot listen on {self.bind}:{self.port}: {exc.strerror}"
             ) from None
         self.receiver = receiver
         if self.configure:

@@ -140,8 +140,10 @@ class Receiver:
         max_body_bytes: int = 1 << 20,
         max_kept: int = 100_000,
         port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
         self._port = port
+        self._host = host
         if public_base is not None:
             _check_public_base(public_base)
         self._token = token
@@ -164,15 +166,19 @@ class Receiver:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Listen on 127.0.0.1 (``port``; 0: a free one) and return the loopback base URL."""
+        """Listen on ``host`` (127.0.0.1 unless told) and ``port`` (0: a free one); return the
+        local base URL (``http://127.0.0.1:PORT`` when listening on every address)."""
         with self._cond:
             if self._server is not None or self._stopping:
                 raise RuntimeError("a Receiver starts once")
-        server = asgi_server.start_in_thread(_App(self), "127.0.0.1", self._port, "trc-callbacks")
+        server = asgi_server.start_in_thread(_App(self), self._host, self._port, "trc-callbacks")
+        local = server.base_url
+        if self._host in ("0.0.0.0", "::"):  # every address: this machine reaches it so
+            local = f"http://127.0.0.1:{local.rsplit(':', 1)[1]}"
         with self._cond:
             self._server = server
-            self._loopback = server.base_url
-        return server.base_url
+            self._loopback = local
+        return local
 
     def stop(self) -> None:
         """Cut held answers short, stop serving and join the server thread (idempotent)."""

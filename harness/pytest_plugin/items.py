@@ -58,6 +58,13 @@ class _TrcState:
                 # would age the tasks of another's running case, so waits sleep instead
                 # (an embedded reference is each worker's own)
                 engine.services.clock = None
+                if engine.services.callbacks is not None:
+                    # ... and its callback URLs: each worker would point them at its own
+                    # receiver, and the workers' push cases would miss their callbacks
+                    engine.services.callbacks.disable(
+                        "pytest-xdist workers share the target's callback URLs: run the push "
+                        "cases in one process (-n 0, e.g. with -k events.push)"
+                    )
             self._stack.callback(engine.close)
             engine.probe()
         except (TargetConfigError, TargetUnreachable) as exc:

@@ -288,7 +288,9 @@ class _Builder:
         if "eventually" in step:
             spec = step["eventually"]
             within = self.duration(spec["within"], spec, "within", f"{field}.eventually.within")
-            eventually = Eventually(within, float(spec.get("every", 0.5)))
+            eventually = Eventually(
+                within, float(spec.get("every", 0.5)), bool(spec.get("real_time", False))
+            )
         saves = self.saves(step["save"], f"{field}.save") if "save" in step else ()
         self.names.update(save.name for save in saves)
         return Step(

@@ -55,6 +55,9 @@ class Expectations:
 class Eventually:
     within: float | str  # seconds, or an expression over profile keys
     every: float = 0.5
+    #: poll in real time even with a test clock (never advances it): for what the target
+    #: does soon on its own (an event logged), not for what time makes happen (a TTL)
+    real_time: bool = False
 
 
 @dataclass(frozen=True)

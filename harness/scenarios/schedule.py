@@ -83,6 +83,16 @@ def _waits(scenario: Scenario) -> bool:
     return any(step.kind == "wait" or step.eventually is not None for step in steps)
 
 
+def _advances_clock(scenario: Scenario) -> bool:
+    """The case lets time pass on the target: a ``wait:``, or an ``eventually:`` that is not
+    ``real_time`` (that one polls in real time and never advances a test clock)."""
+    steps = (*scenario.steps, *scenario.finally_steps)
+    return any(
+        step.kind == "wait" or (step.eventually is not None and not step.eventually.real_time)
+        for step in steps
+    )
+
+
 def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
     """The resources ``scenario`` holds (see the module docstring)."""
     declared = {Resource(name) for name in scenario.exclusive}
@@ -95,7 +105,7 @@ def claim_for(scenario: Scenario, shared_clock: bool) -> Claim:
             continue
         if _WORKER_PATH.search(request.path or request.url or ""):
             declared.update((Resource.WORKER, Resource.WORKSPACE))
-    if shared_clock and _waits(scenario):
+    if shared_clock and _advances_clock(scenario):
         declared.add(Resource.CLOCK)
     space = scenario.workspace
     holds: dict[str, Mode] = {

@@ -59,6 +59,17 @@ class RunServices:
             self.sleep(seconds)
         self.check_stop()
 
+    def pause_real(self, seconds: float) -> None:
+        """Let ``seconds`` of real time pass, whatever the target's clock (a stop ends it)."""
+        if seconds <= 0:
+            return
+        self.check_stop()
+        if self.stop is not None and self.sleep is time.sleep:
+            self.stop.wait(seconds)
+        else:
+            self.sleep(seconds)
+        self.check_stop()
+
     def check_stop(self) -> None:
         """A case running beside others stops here once the run is asked to stop."""
         if self.stop is not None and self.stop.is_set():

@@ -23,7 +23,10 @@ def eventually(run: CaseRun, step: Step) -> None:
     assert step.eventually is not None and step.request is not None
     within = run.seconds(step.eventually.within)
     every = step.eventually.every
-    started = run.services.target_monotonic()
+    real = step.eventually.real_time
+    services = run.services
+    clock = services.monotonic if real else services.target_monotonic
+    started = clock()
     attempts = 0
     while True:
         attempts += 1
@@ -35,14 +38,17 @@ def eventually(run: CaseRun, step: Step) -> None:
         if failure is None:
             run._save(step, result.document, result.response.headers, result.response)
             return
-        elapsed = run.services.target_monotonic() - started
+        elapsed = clock() - started
         if elapsed + every > within:
             failure.message += (
                 f" (still failing after {attempts} attempt(s) over {elapsed:.1f}s; "
                 f"eventually within {within:g}s)"
             )
             raise StepFailed(failure)
-        run.services.pause(every)
+        if real:
+            services.pause_real(every)
+        else:
+            services.pause(every)
 
 
 def paginate(run: CaseRun, step: Step) -> None:

@@ -125,6 +125,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 "configure": {"type": "boolean"},
                 #: the receiver's loopback port (default 0: a free one), for a tunnel
                 "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+                #: where the receiver listens (default 127.0.0.1; 0.0.0.0 for a clone in a
+                #: container, with ``receiver`` the address it reaches the host by)
+                "bind": {"type": "string", "minLength": 1, "maxLength": 64},
                 #: how long a callback step waits when the scenario does not say (default 15)
                 "wait_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
             },

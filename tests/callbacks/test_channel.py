@@ -15,7 +15,7 @@ import pytest
 from harness.callbacks.channel import CallbackChannel, CallbacksUnavailable, is_loopback
 from harness.callbacks.receiver import CallbackKind
 from harness.reference.config import ServerConfig
-from harness.reference.fixture import Fixture
+from harness.reference.fixture import Fixture, default_fixture
 from harness.reference.server import RunningServer, start_in_thread
 from harness.targets.profile import TargetProfile, profile_from_fixture
 from harness.targets.target import Credentials
@@ -367,3 +367,28 @@ def test_the_urls_point_at_the_receiver_only_while_a_case_holds_the_channel(
         )
         channel.close()
     assert settings(server.base_url, fixture, profile) == before
+
+
+def test_a_disabled_channel_is_not_configured_and_touches_nothing() -> None:
+    transport = RecordingTransport()
+    fixture = default_fixture()
+    with client_for("http://127.0.0.1:9", fixture, transport=transport) as client:
+        channel = CallbackChannel(client, profile_for(fixture))
+        channel.disable("pytest-xdist workers share the target's callback URLs")
+        with pytest.raises(CallbacksUnavailable) as caught:
+            channel.acquire("case-1")
+        assert caught.value.not_configured and "xdist" in str(caught.value)
+        assert channel.receiver is None
+    assert transport.requests == []
+
+
+def test_bind_every_address_still_gives_a_loopback_base(server: RunningServer) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture, callbacks={"bind": "0.0.0.0", "configure": False})
+    with client_for(server.base_url, fixture) as client:
+        channel = CallbackChannel(client, profile)
+        receiver = channel.ensure()
+        assert receiver.base_url.startswith("http://127.0.0.1:")
+        answer = httpx.post(receiver.url(CallbackKind.EVENT), data={"EventType": "x"})
+        assert answer.status_code == 204
+        channel.close()

@@ -57,9 +57,13 @@ CLEAN = "clean"
 
 
 def waits(scenario: Scenario) -> bool:
-    """The case lets time pass: a ``wait:`` step or an ``eventually:`` one."""
+    """The case lets time pass: a ``wait:`` step or an ``eventually:`` one that is not
+    ``real_time`` (that one polls in real time and never advances the clock)."""
     steps = (*scenario.steps, *scenario.finally_steps)
-    return any(step.kind == "wait" or step.eventually is not None for step in steps)
+    return any(
+        step.kind == "wait" or (step.eventually is not None and not step.eventually.real_time)
+        for step in steps
+    )
 
 
 class RecordingTransport(httpx.BaseTransport):
