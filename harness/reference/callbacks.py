@@ -85,6 +85,14 @@ class Settings:
         with self._lock:
             return self._workflows[sid]
 
+    def has_callback_urls(self) -> bool:
+        """Some workspace has an EventCallbackUrl or some workflow an AssignmentCallbackUrl."""
+        with self._lock:
+            return any(ws.event_callback_url for ws in self._workspaces.values()) or any(
+                wf.assignment_callback_url or wf.fallback_assignment_callback_url
+                for wf in self._workflows.values()
+            )
+
     def update_workspace(self, sid: str, **changes: Any) -> WorkspaceSettings:
         with self._lock:
             self._workspaces[sid] = replace(self._workspaces[sid], **changes)

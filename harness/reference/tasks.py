@@ -63,27 +63,34 @@ class TaskService(TaskListing):
         self.workforce = WorkforceService(config, store, self.events, self.hub)
         self._ticker: threading.Thread | None = None
         self._ticker_stop = threading.Event()
+        self._ticker_lock = threading.Lock()
 
     #: how often the background ticker applies time-driven changes (TTL, timeouts, retention)
     TICK_SECONDS = 0.25
 
     def start_ticker(self) -> None:
-        """Apply time-driven changes without waiting for a request: once a callback URL is
+        """Apply time-driven changes without waiting for a request: while a callback URL is
         set, a TTL cancel or a reservation timeout is announced when it happens, as Twilio
-        does, not at the next request. Idempotent; ``close`` stops it."""
-        if self._ticker is not None:
-            return
-        self._ticker_stop = threading.Event()
+        does, not at the next request. Idempotent; the ticker ends by itself once no callback
+        URL is set (the next one set starts it again), and ``close`` stops it."""
+        with self._ticker_lock:
+            if self._ticker is not None and self._ticker.is_alive():
+                return
+            stop = self._ticker_stop
 
-        def loop() -> None:
-            while not self._ticker_stop.wait(self.TICK_SECONDS):
-                try:
-                    self.tick()
-                except Exception:  # a closed store at shutdown; never kill the process
-                    return
+            def loop() -> None:
+                while not stop.wait(self.TICK_SECONDS):
+                    with self._ticker_lock:
+                        if not self.settings.has_callback_urls():
+                            self._ticker = None
+                            return
+                    try:
+                        self.tick()
+                    except Exception:  # a closed store at shutdown; never kill the process
+                        return
 
-        self._ticker = threading.Thread(target=loop, name="trc-reference-ticker", daemon=True)
-        self._ticker.start()
+            self._ticker = threading.Thread(target=loop, name="trc-reference-ticker", daemon=True)
+            self._ticker.start()
 
     def _ws(self, row: TaskRow) -> Workspace:
         ws = self.config.fixture.workspace(row.workspace_sid)
@@ -366,8 +373,9 @@ class TaskService(TaskListing):
 
     def close(self) -> None:
         self._ticker_stop.set()
-        if self._ticker is not None:
-            self._ticker.join(timeout=2)
+        ticker = self._ticker
+        if ticker is not None:
+            ticker.join(timeout=2)
         self.hub.close()
 
 

@@ -453,3 +453,23 @@ def test_assignment_instruction_is_obeyed(
         url = sink.url("/fallback")
         assert validator(ref).validate(url, second.params, second.signature)
     assert len(sink.on("/assign")) == 1
+
+
+def test_the_ticker_runs_only_while_a_callback_url_is_set() -> None:
+    server = start_in_thread(ServerConfig())
+    try:
+        fixture = server.config.fixture
+        service = server.app.state.reference.service
+        auth = (fixture.account_sid, fixture.auth_token)
+        ws_url = f"{server.base_url}/v1/Workspaces/{fixture.single.sid}"
+        assert service._ticker is None  # nothing to announce: no thread
+        httpx.post(ws_url, data={"EventCallbackUrl": "http://127.0.0.1:9/events"}, auth=auth)
+        ticker = service._ticker
+        assert ticker is not None and ticker.is_alive()
+        httpx.post(ws_url, data={"EventCallbackUrl": ""}, auth=auth)
+        ticker.join(timeout=5)
+        assert not ticker.is_alive() and service._ticker is None
+        httpx.post(ws_url, data={"EventCallbackUrl": "http://127.0.0.1:9/events"}, auth=auth)
+        assert service._ticker is not None and service._ticker.is_alive()  # again
+    finally:
+        server.stop()
