@@ -15,6 +15,7 @@ callback and counts it (``dropped``): a slow receiver never stalls the server.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -207,7 +208,11 @@ class Dispatcher:
             self._closed = True
             thread, pool = self._thread, self._pool
         if thread is not None:
-            self._events.put(None)
+            with contextlib.suppress(queue.Empty):  # drop what was not sent: the server
+                while True:  # is going away, and a full queue must not block its stop
+                    self._events.get_nowait()
+            with contextlib.suppress(queue.Full):
+                self._events.put_nowait(None)
             thread.join(timeout=1)
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

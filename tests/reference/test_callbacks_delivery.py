@@ -473,3 +473,33 @@ def test_the_ticker_runs_only_while_a_callback_url_is_set() -> None:
         assert service._ticker is not None and service._ticker.is_alive()  # again
     finally:
         server.stop()
+
+
+def test_a_full_queue_drops_callbacks_and_never_blocks_the_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from harness.reference import delivery
+
+    monkeypatch.setattr(delivery, "QUEUE_LIMIT", 2)
+    dispatcher = Dispatcher("token")
+    release = threading.Event()
+    started = threading.Event()
+
+    def stuck(item: object) -> delivery.Answer:
+        started.set()
+        release.wait(10)  # a receiver that never answers
+        return delivery.Answer(0, "", b"")
+
+    monkeypatch.setattr(dispatcher.sender, "post", stuck)
+    one = delivery.Delivery("http://127.0.0.1:9/events", (("EventType", "x"),), 1)
+    dispatcher.event(one)
+    assert started.wait(5)  # the sending thread is stuck on the first
+    for _ in range(4):
+        dispatcher.event(one)
+    assert dispatcher.dropped == 2  # two queued, two dropped
+    began = time.monotonic()
+    dispatcher.close()
+    assert time.monotonic() - began < 3
+    release.set()
