@@ -36,9 +36,11 @@ class CallbacksUnavailable(Exception):
     """The push channel cannot be used. ``not_configured``: a profile key is missing (the
     case is not configured); otherwise the target refused to be configured (an error)."""
 
-    def __init__(self, message: str, not_configured: bool = False) -> None:
+    def __init__(self, message: str, not_configured: bool = False, answered: bool = False) -> None:
         super().__init__(message)
         self.not_configured = not_configured
+        #: the target answered (a refusal): the request did not take effect
+        self.answered = answered
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class CallbackChannel:
         self._pointed = False
         #: the cases using the channel now (``acquire``/``release``)
         self._holders: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._failure: CallbacksUnavailable | None = None
         #: what the run should know about the target's callback set-up (warnings)
         self.notes: list[str] = []
@@ -107,10 +109,10 @@ class CallbackChannel:
 
     def acquire(self, holder: str) -> Receiver:
         """``ensure``, for a case (``holder``) that uses the channel until ``release``."""
-        receiver = self.ensure()
-        with self._lock:
+        with self._lock:  # one hold: no release may restore between the ensure and the add
+            receiver = self.ensure()
             self._holders.add(holder)
-        return receiver
+            return receiver
 
     def release(self, holder: str) -> None:
         """The case is done; once no case holds the channel, the target's callback URLs are
@@ -172,11 +174,26 @@ class CallbackChannel:
                 if note not in self.notes:
                     self.notes.append(note)
             for workflow in ws.get("workflows") or ():
-                self._set(
-                    f"{ws_path}/Workflows/{workflow['sid']}",
-                    {"AssignmentCallbackUrl": receiver.url(CallbackKind.ASSIGNMENT)},
-                    {"AssignmentCallbackUrl": "assignment_callback_url"},
-                )
+                self._point_workflow(f"{ws_path}/Workflows/{workflow['sid']}", receiver)
+
+    def _point_workflow(self, path: str, receiver: Receiver) -> None:
+        """AssignmentCallbackUrl, and the FallbackAssignmentCallbackUrl when the workflow has
+        one (else a late answer of the receiver would send the run's reservations to the
+        application's own fallback)."""
+        url = receiver.url(CallbackKind.ASSIGNMENT)
+        values = {"AssignmentCallbackUrl": url}
+        fields = {"AssignmentCallbackUrl": "assignment_callback_url"}
+        if path not in self._saved:
+            before = self._call("GET", path)
+            if before.get("fallback_assignment_callback_url"):
+                values["FallbackAssignmentCallbackUrl"] = url
+                fields["FallbackAssignmentCallbackUrl"] = "fallback_assignment_callback_url"
+        else:
+            saved = dict(self._saved[path].values)
+            if saved.get("FallbackAssignmentCallbackUrl"):
+                values["FallbackAssignmentCallbackUrl"] = url
+                fields["FallbackAssignmentCallbackUrl"] = "fallback_assignment_callback_url"
+        self._set(path, values, fields)
 
     def _workspaces(self) -> list[dict[str, Any]]:
         workspaces = self.profile.data.get("workspaces") or {}
@@ -188,13 +205,28 @@ class CallbackChannel:
 
     def _set(self, path: str, values: dict[str, str], fields: dict[str, str]) -> dict[str, Any]:
         """Remember ``fields`` of the resource at ``path``, then POST ``values``; returns the
-        resource as it was."""
+        resource as it was. A field the resource does not show is refused (its value could
+        not be put back), and the old values are kept before the POST (an update that takes
+        effect but whose answer is lost is still put back)."""
         before = self._call("GET", path)
+        missing = [field for field in fields.values() if field not in before]
+        if missing:
+            raise CallbacksUnavailable(
+                f"could not configure callbacks: GET {path} does not show "
+                f"{', '.join(missing)}, so the run could not put it back afterwards (set the "
+                "URLs yourself and say `callbacks.configure: false`)"
+            )
         old = tuple((param, str(before.get(field) or "")) for param, field in fields.items())
-        self._call("POST", path, list(values.items()))
         # a value whose restore was refused is still the run's: keep what was there first
+        fresh = path not in self._saved
         self._saved.setdefault(path, _Saved(path, old))
         self._pointed = True
+        try:
+            self._call("POST", path, list(values.items()))
+        except CallbacksUnavailable as exc:
+            if exc.answered and fresh:  # refused: nothing changed, nothing to put back
+                del self._saved[path]
+            raise
         return before
 
     def _call(
@@ -214,7 +246,8 @@ class CallbackChannel:
                 f"could not configure callbacks: {what} answered {response.status_code} "
                 "(the target must accept the Workspace's EventCallbackUrl and the Workflow's "
                 "AssignmentCallbackUrl, or declare `callbacks` unsupported, or set "
-                "`callbacks.configure: false` when they are configured already)"
+                "`callbacks.configure: false` when they are configured already)",
+                answered=True,
             )
         return document
 
@@ -235,7 +268,8 @@ class CallbackChannel:
             del self._saved[saved.path]
         self._pointed = False
         return [
-            f"{saved.path}: " + ", ".join(f"{k}={v or '(empty)'}" for k, v in saved.values)
+            f"{saved.path}: "
+            + ", ".join(f"{k}={_without_userinfo(v) or '(empty)'}" for k, v in saved.values)
             for saved in refused
         ]
 
@@ -248,3 +282,14 @@ class CallbackChannel:
                 self.receiver.stop()
                 self.receiver = None
             return failed
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL as it may be shown: without ``user:password@`` (credentials of the user's own
+    endpoint are no business of a report)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,11 +40,20 @@ MAX_ANSWER_BYTES = 64 * 1024
 QUEUE_LIMIT = 10_000
 
 
+def without_userinfo(url: str) -> str:
+    """The URL without ``user:password@`` (Twilio drops it before signing)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def twilio_signature(token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
-    """Twilio's request signature: HMAC-SHA1 (key: the auth token) over the full URL followed
-    by every POST parameter's name and value, sorted by name, Base64-encoded."""
+    """Twilio's request signature: HMAC-SHA1 (key: the auth token) over the full URL (without
+    any ``user:password@``) followed by every POST parameter's name and value, sorted by
+    name, Base64-encoded."""
     pairs = sorted(set(params))
-    data = url + "".join(name + value for name, value in pairs)
+    data = without_userinfo(url) + "".join(name + value for name, value in pairs)
     digest = hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
 
@@ -112,7 +122,8 @@ class Sender:
                 content_type = response.headers.get("content-type", "").lower()
                 return Answer(response.status_code, content_type, body)
         except (httpx.HTTPError, OSError, ValueError) as exc:
-            log.info("callback to %s failed: %s", delivery.url.split("?")[0], type(exc).__name__)
+            shown = without_userinfo(delivery.url).split("?")[0]
+            log.info("callback to %s failed: %s", shown, type(exc).__name__)
             return Answer(0, "", b"")
 
     def close(self) -> None:

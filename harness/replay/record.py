@@ -224,6 +224,13 @@ def record_session(
             transport=LabellingTransport(inner, labeller),
             sleep=sleep,
         )
+        if engine.services.callbacks is not None:
+            # vcrpy records every httpx exchange of the process, the callbacks the target
+            # (the embedded reference, in this process) POSTs to the receiver included; and a
+            # cassette replays requests, not callbacks
+            engine.services.callbacks.disable(
+                "trc record records requests, not callbacks: the push cases run with trc run"
+            )
         records = engine.run(chosen, on_start=on_start, on_record=on_record)
         engine.close()
         labeller.finish()

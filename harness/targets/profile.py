@@ -83,9 +83,10 @@ class TargetProfile:
 
     @property
     def callback_wait_seconds(self) -> float:
-        """How long a ``callback`` step waits by default (``callbacks.wait_seconds``; 15,
-        Twilio's deadline for an application's answer, when the profile does not say)."""
-        return float((self.data.get("callbacks") or {}).get("wait_seconds", 15))
+        """How long a ``callback`` step waits by default: ``callbacks.wait_seconds``, else
+        ``event_delay_seconds`` (default 15)."""
+        settings = self.data.get("callbacks") or {}
+        return float(settings.get("wait_seconds", self.data.get("event_delay_seconds", 15)))
 
     @property
     def timeout_seconds(self) -> float:
@@ -173,8 +174,8 @@ def profile_from_fixture(
     }
     if test_clock:
         profile["clock"] = {"advance": CLOCK_PATH}
-    # the reference POSTs a callback within milliseconds of the change
-    profile["callbacks"] = {"wait_seconds": 5}
+    # the reference logs and POSTs an event within milliseconds of the change
+    profile["event_delay_seconds"] = 5
     return TargetProfile.from_dict(profile, "embedded")
 
 

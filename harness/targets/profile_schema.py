@@ -95,6 +95,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
             },
         },
         "ttl_grace_seconds": {"type": "number", "minimum": 0},
+        #: how long after a change the target may take to list its event or POST its
+        #: callback (the events scenarios wait this long; default 15)
+        "event_delay_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
         "retention_window": {
             "type": "object",
             "additionalProperties": False,
@@ -160,6 +163,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
 DEFAULTS: dict[str, Any] = {
     "routing": [],
     "ttl_grace_seconds": 60,
+    "event_delay_seconds": 15,
     "retention_window": {"min": 300, "max": 480},
     "in_flight_limit": 25000,
     "unsupported": [],

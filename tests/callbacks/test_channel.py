@@ -5,6 +5,7 @@ target needs ``callbacks.receiver``; a target that refuses the update is an erro
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -392,3 +393,106 @@ def test_bind_every_address_still_gives_a_loopback_base(server: RunningServer) -
         answer = httpx.post(receiver.url(CallbackKind.EVENT), data={"EventType": "x"})
         assert answer.status_code == 204
         channel.close()
+
+
+class _LostAnswer(httpx.BaseTransport):
+    """The first update of the workspace takes effect, but its answer never arrives."""
+
+    def __init__(self, ws_sid: str) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.ws_sid = ws_sid
+        self.lost = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method == "POST" and request.url.path.endswith(self.ws_sid) and not self.lost:
+            self.lost += 1
+            response.read()
+            raise httpx.ReadTimeout("timed out", request=request)
+        return response
+
+
+class _HiddenFields(httpx.BaseTransport):
+    """A target whose GET does not show the callback fields (it takes the updates)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.posts = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.posts += request.method == "POST"
+        response = self.inner.handle_request(request)
+        if request.method != "GET":
+            return response
+        body = json.loads(response.read())
+        body.pop("event_callback_url", None)
+        body.pop("assignment_callback_url", None)
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_an_update_whose_answer_is_lost_is_still_put_back(server: RunningServer) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws_path = f"/v1/Workspaces/{fixture.single.sid}"
+    set_field(server.base_url, fixture, ws_path, "EventCallbackUrl", OLD_EVENT_URL)
+    with client_for(server.base_url, fixture, _LostAnswer(fixture.single.sid)) as client:
+        channel = CallbackChannel(client, profile)
+        with pytest.raises(CallbacksUnavailable):
+            channel.ensure()
+        assert channel.close() == []
+    assert settings(server.base_url, fixture, profile)[ws_path] == OLD_EVENT_URL
+
+
+def test_a_field_the_target_does_not_show_is_never_changed(server: RunningServer) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws_path = f"/v1/Workspaces/{fixture.single.sid}"
+    set_field(server.base_url, fixture, ws_path, "EventCallbackUrl", OLD_EVENT_URL)
+    wire = _HiddenFields()
+    with client_for(server.base_url, fixture, wire) as client:
+        channel = CallbackChannel(client, profile)
+        with pytest.raises(CallbacksUnavailable) as caught:
+            channel.ensure()
+        assert "does not show event_callback_url" in str(caught.value)
+        assert "callbacks.configure: false" in str(caught.value)
+        channel.close()
+    assert wire.posts == 0
+    assert settings(server.base_url, fixture, profile)[ws_path] == OLD_EVENT_URL
+
+
+def test_a_workflow_fallback_points_at_the_receiver_too_and_is_put_back(
+    server: RunningServer,
+) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws = fixture.single
+    wf_path = f"/v1/Workspaces/{ws.sid}/Workflows/{ws.workflows[0].sid}"
+    fallback = "https://user:secret@fallback.example.invalid/assign"
+    set_field(server.base_url, fixture, wf_path, "FallbackAssignmentCallbackUrl", fallback)
+    auth = (fixture.account_sid, fixture.auth_token)
+    with client_for(server.base_url, fixture) as client:
+        channel = CallbackChannel(client, profile)
+        receiver = channel.ensure()
+        during = httpx.get(server.base_url + wf_path, auth=auth).json()
+        assert during["fallback_assignment_callback_url"] == receiver.url(CallbackKind.ASSIGNMENT)
+        channel.close()
+    after = httpx.get(server.base_url + wf_path, auth=auth).json()
+    assert after["fallback_assignment_callback_url"] == fallback
+
+
+def test_a_refused_restore_names_the_old_url_without_its_credentials(
+    server: RunningServer,
+) -> None:
+    fixture = fixture_of(server)
+    profile = profile_for(fixture)
+    ws_path = f"/v1/Workspaces/{fixture.single.sid}"
+    set_field(
+        server.base_url, fixture, ws_path, "EventCallbackUrl", "https://me:pw@prod.invalid/cb"
+    )
+    with client_for(server.base_url, fixture) as client:
+        channel = CallbackChannel(client, profile)
+        channel.ensure()
+        channel.client = client_for("http://127.0.0.1:9", fixture)  # restores now fail
+        refused = channel.restore()
+    assert any("https://prod.invalid/cb" in line for line in refused), refused
+    assert not any("pw" in line for line in refused)

@@ -122,3 +122,25 @@ def test_a_session_too_large_for_a_cassette_is_not_written(
     assert "trc record: error: the cassette would be" in result.output
     assert "Traceback" not in result.output
     assert not out.exists() and not out.with_name("big.yaml.tmp").exists()
+
+
+def test_recording_a_push_case_is_not_configured_never_a_crash(tmp_path: Path) -> None:
+    """vcrpy records every httpx exchange of the process, and the embedded reference POSTs its
+    callbacks from this process: ``trc record`` leaves the push channel off."""
+    from harness.resources import scenarios_dir
+
+    out = tmp_path / "events.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "record", "--scenarios", str(scenarios_dir() / "events"), "--out", str(out),
+            "-k", "events.push.task-created or events.pull.task-created",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "not-configured events.push.task-created" in result.output
+    cassette = load_cassette(out)
+    # only requests to the target: no callback (the receiver's /events path) was recorded
+    assert cassette.interactions
+    assert all("/v1/Workspaces/" in i.uri for i in cassette.interactions)
