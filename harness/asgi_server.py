@@ -59,12 +59,22 @@ def start_in_thread(
     port: int = 0,
     name: str = "trc-server",
     http: type[Any] | str = "auto",
+    graceful_seconds: float | None = None,
+    log_level: str = "warning",
 ) -> ThreadedServer:
     """Serve ``app`` on ``host:port`` and return once it listens; ``http``: uvicorn's HTTP
-    protocol (class or name), e.g. one that answers unparsable requests in a given shape."""
+    protocol (class or name), e.g. one that answers unparsable requests in a given shape;
+    ``graceful_seconds``: how long ``stop`` waits for open connections (None: until they end)."""
     sock = bind(host, port)
     base_url = base_url_of(host, sock)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=http)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        http=http,
+        timeout_graceful_shutdown=graceful_seconds,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=lambda: asyncio.run(server.serve(sockets=[sock])),

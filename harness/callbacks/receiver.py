@@ -171,7 +171,15 @@ class Receiver:
         with self._cond:
             if self._server is not None or self._stopping:
                 raise RuntimeError("a Receiver starts once")
-        server = asgi_server.start_in_thread(_App(self), self._host, self._port, "trc-callbacks")
+        # a connection the target never finishes must not hold the run's stop
+        server = asgi_server.start_in_thread(
+            _App(self),
+            self._host,
+            self._port,
+            "trc-callbacks",
+            graceful_seconds=1.0,
+            log_level="critical",
+        )
         local = server.base_url
         if self._host in ("0.0.0.0", "::"):  # every address: this machine reaches it so
             local = f"http://127.0.0.1:{local.rsplit(':', 1)[1]}"
@@ -374,7 +382,10 @@ class _App:
         self._receiver = receiver
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        await self._receiver._app(scope, receive, send)
+        try:
+            await self._receiver._app(scope, receive, send)
+        except asyncio.CancelledError:  # a connection the target never finished, at stop
+            return
 
 
 def _check_public_base(base: str) -> None:

@@ -399,3 +399,26 @@ def test_base_url_needs_a_start_or_a_public_base() -> None:
     with pytest.raises(RuntimeError):
         _ = Receiver(TOKEN).base_url
     assert Receiver(TOKEN, PUBLIC).url(CallbackKind.EVENT) == PUBLIC + "/events"
+
+
+def test_connections_the_target_never_finishes_do_not_hold_the_stop() -> None:
+    import socket as socket_module
+
+    receiver = Receiver("token")
+    base = receiver.start()
+    host, port = base.split("//")[1].split(":")
+    held = []
+    for _ in range(3):
+        conn = socket_module.create_connection((host, int(port)))
+        conn.sendall(
+            b"POST /events HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 100000\r\n\r\nEventType=a"
+        )
+        held.append(conn)
+    began = time.monotonic()
+    receiver.stop()
+    assert time.monotonic() - began < 5
+    assert not [t for t in threading.enumerate() if t.name == f"trc-callbacks-{port}"]
+    for conn in held:
+        conn.close()
