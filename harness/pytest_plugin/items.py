@@ -118,6 +118,29 @@ def configure(config: pytest.Config, target: str) -> None:
     config.add_cleanup(state.close)
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """What the push channel has to say (a workspace's EventsFilter, a callback URL the target
+    would not take back), after the run's cleanup has tried the restores once more."""
+    state = config.stash.get(_STATE, None)
+    engine = state._engine if state is not None else None
+    channel = engine.services.callbacks if engine is not None else None
+    if channel is None:
+        return
+    try:
+        engine.cleanup()
+    except Exception as exc:  # the summary still shows what it can
+        terminalreporter.write_line(f"trc: warning: cleanup: {exc}", yellow=True)
+    lines = [
+        *channel.notes,
+        *(
+            f"could not put back a callback URL the run changed; set it by hand: {what}"
+            for what in engine.unrestored
+        ),
+    ]
+    for line in lines:
+        terminalreporter.write_line(f"trc: warning: {line}", yellow=True)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]

@@ -92,3 +92,15 @@ def test_under_xdist_push_cases_are_not_configured(
     for ws in fixture.workspaces:
         body = httpx.get(f"{server.base_url}/v1/Workspaces/{ws.sid}", auth=auth).json()
         assert body["date_updated"] is None, ws.sid
+
+
+def test_the_channel_warnings_reach_the_terminal_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: RunningServer
+) -> None:
+    fixture = server.config.fixture
+    auth = (fixture.account_sid, fixture.auth_token)
+    ws_url = f"{server.base_url}/v1/Workspaces/{fixture.single.sid}"
+    httpx.post(ws_url, data={"EventsFilter": "task.created"}, auth=auth)
+    result = _run(pytester, monkeypatch, server)
+    result.assert_outcomes(passed=2)  # task.created is inside the filter
+    result.stdout.fnmatch_lines(["*trc: warning: *EventsFilter=task.created*"])
