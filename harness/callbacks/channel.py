@@ -85,6 +85,8 @@ class CallbackChannel:
         self._failure: CallbacksUnavailable | None = None
         #: what the run should know about the target's callback set-up (warnings)
         self.notes: list[str] = []
+        #: workspace SID -> the event types its EventsFilter lets through (absent: no filter)
+        self.filters: dict[str, frozenset[str]] = {}
 
     def ensure(self) -> Receiver:
         """The started receiver, with the target pointed at it; CallbacksUnavailable if not."""
@@ -100,6 +102,17 @@ class CallbackChannel:
             except CallbacksUnavailable as exc:
                 self._failure = exc
                 raise
+
+    def filtered_out(self, workspace_sid: str | None, event_type: str | None) -> str | None:
+        """Why an Event callback of this type never comes (the workspace's EventsFilter leaves
+        it out, and the run does not change the filter), or None."""
+        allowed = self.filters.get(workspace_sid or "")
+        if allowed is None or not event_type or event_type in allowed:
+            return None
+        return (
+            f"the workspace's EventsFilter ({', '.join(sorted(allowed))}) leaves out "
+            f"{event_type}, so it is never POSTed; the run does not change the filter"
+        )
 
     def disable(self, reason: str) -> None:
         """No push channel in this process (``reason`` says why): cases that need it are not
@@ -166,6 +179,9 @@ class CallbackChannel:
                 {"EventCallbackUrl": "event_callback_url"},
             )
             if isinstance(before.get("events_filter"), str) and before["events_filter"].strip():
+                self.filters[ws["sid"]] = frozenset(
+                    part.strip() for part in before["events_filter"].split(",") if part.strip()
+                )
                 note = (
                     f"{ws_path} has EventsFilter={before['events_filter'][:200]}: the run does "
                     "not change it, so events outside it are never POSTed and the push cases "

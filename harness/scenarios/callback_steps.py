@@ -38,6 +38,11 @@ def callback(run: CaseRun, step: Step) -> None:
     assert spec is not None
     receiver = receiver_for(run)
     where = {str(name): str(run.render(value)) for name, value in spec.where}
+    channel = run.services.callbacks
+    if kind_is_event(spec.kind) and channel is not None:
+        reason = channel.filtered_out(run.lookup("ws"), where.get("EventType"))
+        if reason is not None:
+            raise CallbacksUnavailable(reason, not_configured=True)
     within = (
         run.seconds(spec.within)
         if spec.within is not None
@@ -67,6 +72,10 @@ def callback(run: CaseRun, step: Step) -> None:
     if failure is not None:
         raise StepFailed(failure)
     run._save(step, document, {}, None)
+
+
+def kind_is_event(kind: str) -> bool:
+    return kind == CallbackKind.EVENT.value
 
 
 def callback_document(found: list[Callback]) -> dict[str, Any]:

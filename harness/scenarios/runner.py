@@ -141,6 +141,11 @@ class CaseRun:
         except ClockUnavailable as exc:
             record.status = Status.ERROR
             record.failure = Failure(current, "clock", message=str(exc))
+        except callback_steps.CallbacksUnavailable as exc:
+            record.status = Status.NOT_CONFIGURED if exc.not_configured else Status.ERROR
+            record.reason = f"step {current!r}: {exc}"
+            if not exc.not_configured:
+                record.failure = Failure(current, "callbacks", message=str(exc))
         except Exception as exc:  # a harness bug must not take the run down
             record.status = Status.ERROR
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -557,3 +557,28 @@ def test_in_order_is_checked_when_the_scenario_loads() -> None:
     for bad in ([], "a"):
         problem = matcher_problem({"in_order": bad})
         assert problem is not None and "in_order takes a non-empty list" in problem, problem
+
+
+def test_an_event_type_the_workspace_filter_leaves_out_is_not_configured(
+    gate: tuple[EventsGate, ThreadedServer], tmp_path: Path
+) -> None:
+    target, server = gate
+    auth = (target.fixture.account_sid, target.fixture.auth_token)
+    ws_url = f"{server.base_url}/v1/Workspaces/{target.fixture.single.sid}"
+    httpx.post(ws_url, data={"EventsFilter": "task.created"}, auth=auth)
+    try:
+        code, report, output = trc_against(
+            target, server, tmp_path, "filtered", "--scenarios", EVENTS,
+            "-k", "events.push.task-created or events.push.ttl-canceled",
+        )  # fmt: skip
+    finally:
+        httpx.post(ws_url, data={"EventsFilter": ""}, auth=auth)
+    seen = statuses(report)
+    assert seen == {
+        "events.push.task-created": "pass",
+        "events.push.ttl-canceled": "not-configured",
+    }
+    (ttl,) = [c for c in report["cases"] if c["id"] == "events.push.ttl-canceled"]
+    assert "EventsFilter" in ttl["reason"] and "task.canceled" in ttl["reason"]
+    assert "EventsFilter=task.created" in output  # and the run says so once
+    assert code == 0, output  # a not-configured case costs nothing
