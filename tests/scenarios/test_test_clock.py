@@ -35,7 +35,7 @@ from harness.targets.profile_schema import CLOCK_PATH
 from harness.targets.resolve import ReadyTarget, TargetOptions, open_target
 from harness.targets.target import EMBEDDED, Credentials
 from harness.wire.client import TargetClient
-from harness.wire.limits import deadline_transport
+from tests.fakes_events import RecordingTransport as BaseRecordingTransport
 from tests.scenarios.test_library_against_reference import KILLS
 
 RUN_ID = "20260101T000000Z-c10c4a"
@@ -62,19 +62,8 @@ def waits(scenario: Scenario) -> bool:
     )
 
 
-class RecordingTransport(httpx.BaseTransport):
+class RecordingTransport(BaseRecordingTransport):
     """The client's real transport, remembering every request it is handed."""
-
-    def __init__(self) -> None:
-        self.inner = deadline_transport()
-        self.requests: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
 
     def to_clock(self) -> list[httpx.Request]:
         return [r for r in self.requests if r.url.path == CLOCK_PATH]
