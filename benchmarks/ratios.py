@@ -3,14 +3,16 @@
 In one run, on this machine:
 
 1. **scenario phase, embedded**: ``trc run --phases scenarios`` against the embedded reference
-   (test clock on, as by default), in this process, with the reference's requests counted;
-   the wire for it is the same number of plain httpx requests, in series, against a reference
-   started in this process too (the embedded set-up: one process, one GIL).
+   (test clock on, as by default), the harness in this process and the reference in its child
+   process (``harness.reference.child``, the default); the wire for it is the same number of
+   plain httpx requests, in series, from this process against such a child. The requests are
+   counted on a second run of the same command with ``TRC_EMBEDDED=thread`` (the reference on
+   a thread of this process, where its app can be wrapped); that run's time is printed too.
 2. **scenario phase over a URL**: the same against a reference started here *without* the test
    clock (real waits), the harness in a subprocess (``trc run --target URL``); its wire is the
    same number of plain httpx requests from a subprocess against that server.
-3. **full run, embedded**: ``trc run`` (scenarios, fuzz, replay), in this process, counted the
-   same way, against the embedded wire.
+3. **full run, embedded**: ``trc run`` (scenarios, fuzz, replay), timed and counted the same
+   way, against the embedded wire.
 
 A "request" of the wire is one of a create, a fetch, a list and a delete, in turn, on the
 Task resource: the same mix of writes and reads a run sends. Phase times are the report's
@@ -45,6 +47,7 @@ import yaml  # noqa: E402
 import harness.reference.server as reference_server  # noqa: E402
 from harness.reference.config import ServerConfig  # noqa: E402
 from harness.reference.fixture import Fixture, default_fixture  # noqa: E402
+from harness.targets.embedded import EmbeddedMode, embedded_server  # noqa: E402
 from harness.targets.profile import profile_from_fixture  # noqa: E402
 
 RETENTION_S = 2.0
@@ -89,23 +92,42 @@ def wire(base_url: str, fixture: Fixture, count: int) -> float:
     return (time.perf_counter() - started) * count / (4 * cycles)
 
 
-def trc_in_process(args: list[str]) -> tuple[float, dict[str, Any], int]:
-    """``trc ARGS`` in this process: (wall seconds, report.json, requests the reference got)."""
+def trc_in_process(
+    args: list[str], mode: EmbeddedMode = EmbeddedMode.PROCESS
+) -> tuple[float, dict[str, Any], int]:
+    """``trc ARGS`` in this process with the embedded reference in ``mode``: (wall seconds,
+    report.json, requests the reference got; counted only in thread mode, else 0)."""
     from harness.cli import main
 
-    with tempfile.TemporaryDirectory() as folder:
-        before = COUNTER.count
-        started = time.perf_counter()
-        with (
-            open(os.devnull, "w") as quiet,
-            contextlib.redirect_stdout(quiet),
-            contextlib.redirect_stderr(quiet),
-            contextlib.suppress(SystemExit),
-        ):
-            main([*args, "--report-dir", folder], standalone_mode=False)
-        elapsed = time.perf_counter() - started
-        report = json.loads(next(Path(folder).glob("*/report.json")).read_text())
-        return elapsed, report, COUNTER.count - before
+    previous = os.environ.get("TRC_EMBEDDED")
+    os.environ["TRC_EMBEDDED"] = mode.value
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            before = COUNTER.count
+            started = time.perf_counter()
+            with (
+                open(os.devnull, "w") as quiet,
+                contextlib.redirect_stdout(quiet),
+                contextlib.redirect_stderr(quiet),
+                contextlib.suppress(SystemExit),
+            ):
+                main([*args, "--report-dir", folder], standalone_mode=False)
+            elapsed = time.perf_counter() - started
+            report = json.loads(next(Path(folder).glob("*/report.json")).read_text())
+            return elapsed, report, COUNTER.count - before
+    finally:
+        if previous is None:
+            os.environ.pop("TRC_EMBEDDED", None)
+        else:
+            os.environ["TRC_EMBEDDED"] = previous
+
+
+def embedded(args: list[str]) -> tuple[float, dict[str, Any], int, float]:
+    """``trc ARGS`` against the embedded reference (its child process, the default): (wall
+    seconds, report, requests, report duration of the same run in thread mode)."""
+    _, thread_report, count = trc_in_process(args, EmbeddedMode.THREAD)
+    elapsed, report, _ = trc_in_process(args)
+    return elapsed, report, count, thread_report["run"]["duration_s"]
 
 
 def trc_subprocess(args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -153,13 +175,9 @@ def best(times: int, measure: Callable[[], float]) -> float:
 
 
 def embedded_wire(count: int, times: int) -> float:
-    """The wire of the embedded set-up: a reference in this process, httpx in this process."""
-    embedded = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
-    try:
-        fixture = embedded.config.fixture
-        return best(times, lambda: wire(embedded.base_url, fixture, count))
-    finally:
-        embedded.stop()
+    """The wire of the embedded set-up: the reference in its child process, httpx here."""
+    with embedded_server(retention_seconds=RETENTION_S, mode=EmbeddedMode.PROCESS) as server:
+        return best(times, lambda: wire(server.base_url, server.fixture, count))
 
 
 def main() -> None:
@@ -171,15 +189,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
     # 1. scenario phase, embedded (test clock on)
-    _, report, count = trc_in_process(["run", "--phases", "scenarios", *jobs])
+    _, report, count, thread_s = embedded(["run", "--phases", "scenarios", *jobs])
     phase_s = report["run"]["duration_s"]
-    line(
-        f"scenarios, embedded ({score(report)})",
-        phase_s,
-        count,
-        embedded_wire(count, options.repeat),
-        1.5,
-    )
+    scenario_wire = embedded_wire(count, options.repeat)
+    line(f"scenarios, embedded ({score(report)})", phase_s, count, scenario_wire, 1.5)
+    line("  the same, TRC_EMBEDDED=thread", thread_s, count, scenario_wire, 1.5)
 
     # 2. scenario phase over a URL, no test clock
     server = reference_server.start_in_thread(ServerConfig(retention_seconds=RETENTION_S))
@@ -204,7 +218,7 @@ def main() -> None:
     line(f"scenarios, URL ({score(report)})", report["run"]["duration_s"], count, url_wire, 2.5)
 
     # 3. the full run, embedded
-    full_s, report, count = trc_in_process(["run", *jobs])
+    full_s, report, count, _ = embedded(["run", *jobs])
     full_wire = embedded_wire(count, options.repeat)
     line(f"full trc run, embedded ({score(report)})", full_s, count, full_wire, 5.0)
 

@@ -48,6 +48,7 @@ from harness.results.redact import Redactor
 from harness.results.runid import new_run_id, run_tag_for
 from harness.results.vocab import PhaseStatus, TargetKind
 from harness.scenarios.parallel import default_jobs
+from harness.targets.child_process import warming
 from harness.targets.choice import TargetChoice
 from harness.targets.errors import TargetUnreachable
 from harness.targets.probe import probe
@@ -68,6 +69,11 @@ class _Run:
 
 def execute(request: RunRequest) -> int:
     """Run ``request``; its exit code. Usage errors are raised before anything starts."""
+    with warming():  # the embedded reference may start while the plan loads the library
+        return _execute(request)
+
+
+def _execute(request: RunRequest) -> int:
     plan = plan_run(request)
     if request.list_only:
         for scenario in plan.chosen:

@@ -21,7 +21,7 @@ from harness.selection import Shard, ShardError, select
 from harness.speccheck import SpecChecker, default_spec_path, load_spec
 from harness.targets.choice import TargetChoice, resolve_targets
 from harness.targets.errors import TargetConfigError
-from harness.targets.resolve import check_options
+from harness.targets.resolve import check_options, warm_up
 
 
 @dataclass
@@ -50,6 +50,9 @@ def plan_run(request: RunRequest) -> RunPlan:
     choices = resolve_targets(request.targets, request.profiles, request.faults)
     for choice in choices:
         check_options(choice.options(request.account_sid, request.auth_token, request.allow_live))
+    if not request.list_only and choices:
+        # the first target's reference starts while the library loads (inside warming() only)
+        warm_up(choices[0].options(request.account_sid, request.auth_token, request.allow_live))
     warnings = list(request.extra_warnings)
     phases_text = request.phases
     if phases_text is None and all(choice.kind == TargetKind.CASSETTE for choice in choices):

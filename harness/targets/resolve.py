@@ -7,7 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.targets.embedded import EMBEDDED_RETENTION_SECONDS, embedded_server
+from harness.targets import child_process
+from harness.targets.embedded import (
+    EMBEDDED_RETENTION_SECONDS,
+    EmbeddedMode,
+    embedded_mode,
+    embedded_server,
+)
 from harness.targets.errors import TargetConfigError
 from harness.targets.profile import (
     ProfileError,
@@ -74,6 +80,18 @@ def check_options(options: TargetOptions) -> None:
             f"target {spec.url} needs --profile FILE (what SIDs and timings it offers; "
             "see scenarios/README.md), or --profile reference for a `trc serve` instance"
         )
+
+
+def warm_up(options: TargetOptions) -> None:
+    """Start the embedded reference's child process now (when ``options`` name the embedded
+    target and it runs in a child), so that it is listening by the time ``open_target`` asks
+    for it: a run loads its library meanwhile. Only inside ``child_process.warming()``, which
+    stops a child nobody took."""
+    if parse_target(options.target).kind != EMBEDDED or embedded_mode() is not EmbeddedMode.PROCESS:
+        return
+    child_process.warm_up(
+        child_process.child_arguments(options.faults, options.retention_seconds, options.test_clock)
+    )
 
 
 def _check_cassette(spec: TargetSpec, options: TargetOptions) -> None:
