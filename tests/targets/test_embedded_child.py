@@ -102,9 +102,11 @@ def test_a_child_that_cannot_start_is_one_line_and_exit_3(
     broken.write_text("#!/bin/sh\necho 'no module named harness' >&2\nexit 1\n")
     broken.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(broken))
-    with pytest.raises(TargetUnreachable, match="did not start: no module named harness"):
-        with embedded_server():
-            pass
+    with (
+        pytest.raises(TargetUnreachable, match="did not start: no module named harness"),
+        embedded_server(),
+    ):
+        pass
 
 
 def test_a_warm_child_is_handed_over_and_an_unused_one_is_stopped() -> None:
