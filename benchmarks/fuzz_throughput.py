@@ -1,6 +1,8 @@
 """Fuzz throughput: our runner (``run_fuzz``) vs ``st run``, same budget, same server.
 
-Starts the reference server on a loopback port once, then runs, one after the other:
+Starts the reference server on a loopback port once, in a process of its own (the embedded
+target's child process, as ``trc run`` starts it), so that neither runner shares an interpreter
+with the server, then runs, one after the other:
 
 1. ``run_fuzz`` over HTTP (all four phases, ``--budget`` examples per operation, the seed);
 2. the schemathesis CLI, ``st run`` in a subprocess, with the same spec, URL, credentials,
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from harness.fuzz import PHASES, options_for_fixture, run_fuzz  # noqa: E402
 from harness.fuzz.options import DEFAULT_SPEC  # noqa: E402
 from harness.reference.config import ServerConfig  # noqa: E402
-from harness.reference.server import start_in_thread  # noqa: E402
+from harness.targets.embedded import EmbeddedMode, embedded_server  # noqa: E402
 
 
 def st_command() -> list[str]:
@@ -100,8 +102,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="st run --workers")
     args = parser.parse_args()
 
-    config = ServerConfig()
-    with start_in_thread(config) as server:
+    config = ServerConfig()  # the child's settings: the default fixture, retention, no faults
+    retention = config.retention_seconds
+    with embedded_server((), retention, test_clock=False, mode=EmbeddedMode.PROCESS) as server:
         print(
             f"reference server on {server.base_url}; budget {args.budget} examples/operation, "
             f"seed {args.seed}, phases {','.join(PHASES)}"

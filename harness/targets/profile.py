@@ -174,8 +174,11 @@ def profile_from_fixture(
     }
     if test_clock:
         profile["clock"] = {"advance": CLOCK_PATH}
-    # the reference logs and POSTs an event within milliseconds of the change
-    profile["event_delay_seconds"] = 5
+    # the reference logs and POSTs an event within milliseconds of the change, and reserves a
+    # routed task while it answers the request that made it routable: a few seconds leave room
+    # for a loaded machine, and a broken variant fails in seconds rather than 15
+    profile["event_delay_seconds"] = 3
+    profile["routing_delay_seconds"] = 3
     return TargetProfile.from_dict(profile, "embedded")
 
 

@@ -98,6 +98,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
         #: how long after a change the target may take to list its event or POST its
         #: callback (the events scenarios wait this long; default 15)
         "event_delay_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+        #: how long the target may take to reserve a routed task for a worker, or to change a
+        #: reservation (the workforce scenarios poll this long; default 15)
+        "routing_delay_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
         "retention_window": {
             "type": "object",
             "additionalProperties": False,
@@ -164,6 +167,7 @@ DEFAULTS: dict[str, Any] = {
     "routing": [],
     "ttl_grace_seconds": 60,
     "event_delay_seconds": 15,
+    "routing_delay_seconds": 15,
     "retention_window": {"min": 300, "max": 480},
     "in_flight_limit": 25000,
     "unsupported": [],
