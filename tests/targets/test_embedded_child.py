@@ -50,10 +50,15 @@ def _gone(url: str, deadline_s: float = DEADLINE_S) -> bool:
     return False
 
 
+def _reference_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("trc-reference")}
+
+
 def test_the_reference_answers_from_another_process_with_its_faults_and_clock() -> None:
+    before = _reference_threads()  # other tests of this worker may have left some
     with embedded_server(["etag-missing"], 2.0, test_clock=True) as server:
-        # nothing of the reference runs in this process
-        assert not [t for t in threading.enumerate() if t.name.startswith("trc-reference")]
+        # nothing of this reference runs in this process
+        assert not _reference_threads() - before
         with _client(server) as client:
             ws = server.fixture.single.sid
             created = client.post(f"/v1/Workspaces/{ws}/Tasks", data={"Attributes": "{}"})
@@ -72,8 +77,9 @@ def test_without_the_test_clock_the_extension_is_absent() -> None:
 def test_thread_mode_runs_it_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRC_EMBEDDED", "thread")
     assert embedded_mode() is EmbeddedMode.THREAD
+    before = _reference_threads()
     with embedded_server() as server:
-        assert [t for t in threading.enumerate() if t.name.startswith("trc-reference")]
+        assert _reference_threads() - before
         with _client(server) as client:
             ws = server.fixture.single.sid
             assert client.get(f"/v1/Workspaces/{ws}/Tasks").status_code == 200
