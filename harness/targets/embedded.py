@@ -10,6 +10,7 @@ HTTP on loopback.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +34,12 @@ class EmbeddedMode(StrEnum):
 
 
 def embedded_mode() -> EmbeddedMode:
-    """``TRC_EMBEDDED``: ``process`` (default) or ``thread``."""
-    raw = os.environ.get(MODE_VARIABLE, "").strip().lower() or EmbeddedMode.PROCESS.value
+    """``TRC_EMBEDDED``: ``process`` or ``thread``. Unset: a child process where one can be
+    started and watched (POSIX, with a Python executable), else a thread."""
+    raw = os.environ.get(MODE_VARIABLE, "").strip().lower()
+    if not raw:
+        can_spawn = os.name == "posix" and bool(sys.executable)
+        return EmbeddedMode.PROCESS if can_spawn else EmbeddedMode.THREAD
     try:
         return EmbeddedMode(raw)
     except ValueError:

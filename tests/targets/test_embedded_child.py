@@ -85,6 +85,15 @@ def test_thread_mode_runs_it_in_this_process(monkeypatch: pytest.MonkeyPatch) ->
             assert client.get(f"/v1/Workspaces/{ws}/Tasks").status_code == 200
 
 
+def test_unset_it_is_a_child_process_where_one_can_be_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TRC_EMBEDDED")
+    assert embedded_mode() is EmbeddedMode.PROCESS
+    monkeypatch.setattr(sys, "executable", "")
+    assert embedded_mode() is EmbeddedMode.THREAD
+
+
 def test_an_unknown_mode_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRC_EMBEDDED", "fork")
     with pytest.raises(TargetConfigError, match="TRC_EMBEDDED='fork'"):
