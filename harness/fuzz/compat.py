@@ -333,6 +333,36 @@ def probes_through(session: Any) -> Iterator[None]:
         del REQUESTS_TRANSPORT.send
 
 
+class _MemoisedChecksConfig:
+    """A schema's ``config`` whose ``checks_config_for`` is computed once per (operation,
+    phase): schemathesis 4.32 rebuilds it from the configuration hierarchy for every response
+    it validates (about 1 ms, a tenth of a fuzz case), and a run's configuration never changes
+    once its schema is loaded. Everything else is the wrapped configuration's."""
+
+    def __init__(self, config: Any) -> None:
+        object.__setattr__(self, "_config", config)
+        object.__setattr__(self, "_memo", {})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._config, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._memo.clear()
+        setattr(self._config, name, value)
+
+    def checks_config_for(self, *, operation: Any = None, phase: str | None = None) -> Any:
+        key = (None if operation is None else operation.label, phase)
+        if key not in self._memo:
+            self._memo[key] = self._config.checks_config_for(operation=operation, phase=phase)
+        return self._memo[key]
+
+
+def memoise_checks_config(schema: Any) -> None:
+    """Wrap ``schema.config`` in ``_MemoisedChecksConfig`` (once)."""
+    if not isinstance(schema.config, _MemoisedChecksConfig):
+        schema.config = _MemoisedChecksConfig(schema.config)
+
+
 # -- Hypothesis -----------------------------------------------------------------------------
 @contextlib.contextmanager
 def without_local_constants() -> Iterator[None]:

@@ -79,6 +79,7 @@ class FuzzSession:
             # The stateless phases see the selected operations only; the state machine is
             # pruned separately (stateful.py).
             self.schema = self.schema.include(operation_id=list(options.operations))
+        compat.memoise_checks_config(self.schema)
         self.schema_version = compat.SCHEMATHESIS_VERSION
         self.tracker = CreationTracker()
         if self.in_process:

@@ -93,3 +93,22 @@ def test_importing_the_phase_leaves_the_internals_for_later() -> None:
         check=True,
     )
     assert run.stdout.strip() == "[]"
+
+
+def test_the_memoised_checks_config_is_the_one_schemathesis_computes() -> None:
+    from harness.fuzz.options import DEFAULT_SPEC
+
+    schema = schemathesis.openapi.from_path(DEFAULT_SPEC)
+    original = schema.config
+    compat.memoise_checks_config(schema)
+    compat.memoise_checks_config(schema)  # once: not wrapped twice
+    assert schema.config._config is original  # type: ignore[attr-defined]
+    for operation in (result.ok() for result in schema.get_all_operations()):
+        for phase in (None, "coverage", "fuzzing", "stateful"):
+            first = schema.config.checks_config_for(operation=operation, phase=phase)
+            again = schema.config.checks_config_for(operation=operation, phase=phase)
+            fresh = original.checks_config_for(operation=operation, phase=phase)
+            assert again is first  # computed once
+            assert first == fresh or repr(first) == repr(fresh)
+    # everything else is the wrapped configuration's
+    assert schema.config.seed == original.seed
