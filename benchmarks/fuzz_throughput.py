@@ -10,10 +10,12 @@ with the server, then runs, one after the other:
    directory (so no ``schemathesis.toml`` is picked up) and one worker (our runner is
    single-threaded too).
 
-Prints the cases generated, the wall time and the cases per second of each, and the ratio.
-It measures; it asserts nothing. Usage::
+Prints the cases generated, the wall time and the cases per second of each, and the ratio;
+with ``--repeat N`` the two run in turn N times and the ratio of each round is printed with
+their median (the machine's noise moves one round's ratio by 20 % or more). It measures; it
+asserts nothing. Usage::
 
-    python benchmarks/fuzz_throughput.py [--budget 25] [--seed 0] [--workers 1]
+    python benchmarks/fuzz_throughput.py [--budget 25] [--seed 0] [--workers 1] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,6 +103,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=25, help="examples per operation")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="st run --workers")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of both runners, in turn")
     args = parser.parse_args()
 
     config = ServerConfig()  # the child's settings: the default fixture, retention, no faults
@@ -109,17 +113,21 @@ def main() -> None:
             f"reference server on {server.base_url}; budget {args.budget} examples/operation, "
             f"seed {args.seed}, phases {','.join(PHASES)}"
         )
-        ours = run_ours(config, server.base_url, args.budget, args.seed)
-        theirs = run_st(config, server.base_url, args.budget, args.seed, args.workers)
-
-    rows = [("trc run_fuzz", *ours), (f"st run (workers={args.workers})", *theirs)]
-    print(f"{'runner':<24}{'cases':>8}{'seconds':>10}{'cases/s':>10}")
-    for name, cases, seconds, _ in rows:
-        print(f"{name:<24}{cases:>8}{seconds:>10.2f}{cases / seconds:>10.1f}")
-    for name, _, _, detail in rows:
-        print(f"  {name}: {detail}")
-    ratio = (ours[0] / ours[1]) / (theirs[0] / theirs[1])
-    print(f"ratio (ours / st run, cases per second): {ratio:.2f}")
+        ratios = []
+        for _ in range(max(1, args.repeat)):
+            ours = run_ours(config, server.base_url, args.budget, args.seed)
+            theirs = run_st(config, server.base_url, args.budget, args.seed, args.workers)
+            rows = [("trc run_fuzz", *ours), (f"st run (workers={args.workers})", *theirs)]
+            print(f"{'runner':<24}{'cases':>8}{'seconds':>10}{'cases/s':>10}")
+            for name, cases, seconds, _ in rows:
+                print(f"{name:<24}{cases:>8}{seconds:>10.2f}{cases / seconds:>10.1f}")
+            for name, _, _, detail in rows:
+                print(f"  {name}: {detail}")
+            ratios.append((ours[0] / ours[1]) / (theirs[0] / theirs[1]))
+            print(f"ratio (ours / st run, cases per second): {ratios[-1]:.2f}")
+    if len(ratios) > 1:
+        each = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"ratios of {len(ratios)} rounds: {each}; median {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":
