@@ -17,7 +17,12 @@ import httpx
 import pytest
 
 from harness.targets import child_process
-from harness.targets.embedded import EmbeddedMode, embedded_mode, embedded_server
+from harness.targets.embedded import (
+    EmbeddedMode,
+    EmbeddedServer,
+    embedded_mode,
+    embedded_server,
+)
 from harness.targets.errors import TargetConfigError, TargetUnreachable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +34,10 @@ def _child_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRC_EMBEDDED", "process")
 
 
-def _client(server: object) -> httpx.Client:
-    fixture = server.fixture  # type: ignore[attr-defined]
+def _client(server: EmbeddedServer) -> httpx.Client:
+    fixture = server.fixture
     return httpx.Client(
-        base_url=server.base_url,  # type: ignore[attr-defined]
-        auth=(fixture.account_sid, fixture.auth_token),
-        timeout=10,
+        base_url=server.base_url, auth=(fixture.account_sid, fixture.auth_token), timeout=10
     )
 
 
