@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+from harness.interrupts import shielded
 from harness.results.model import CaseRecord
 from harness.scenarios.model import Scenario
 from harness.scenarios.schedule import Scheduler, claim_for
@@ -31,6 +32,8 @@ from harness.targets.target import is_twilio_host
 _POLL_S = 0.2
 
 RunCase = Callable[[Scenario, int], CaseRecord]
+#: what a worker hands back: the case's index, its record or the exception that ended it
+Finished = tuple[int, CaseRecord | None, BaseException | None]
 
 
 def default_jobs(target: ReadyTarget | None = None) -> int:
@@ -81,7 +84,10 @@ def run_parallel(
     shared_clock = services.clock is not None
     claims = [claim_for(s, shared_clock) for s in scenarios[start:]]
     scheduler = Scheduler(claims)
-    finished: queue.Queue[tuple[int, CaseRecord | None, BaseException | None]] = queue.Queue()
+    # a SimpleQueue, whose get holds no Python-level lock: a KeyboardInterrupt raised in the
+    # main thread can never leave a lock held that the workers need to hand in their results
+    finished: queue.SimpleQueue[Finished] = queue.SimpleQueue()
+    got: list[Finished] = []
     stop = services.stop = threading.Event()
 
     def work() -> None:
@@ -99,14 +105,19 @@ def run_parallel(
         for n in range(max(1, min(jobs, len(claims))))
     ]
     try:
-        for worker in workers:  # an interrupt may come while they start: inside the try
-            worker.start()
+        with shielded():  # Thread.start waits on a Python-level lock the new thread needs
+            for worker in workers:
+                worker.start()
         pending = len(claims)
         while pending:
-            try:
-                index, record, error = finished.get(timeout=_POLL_S)
-            except queue.Empty:
-                continue
+            # a first signal here waits for the poll to end (at most _POLL_S) and is raised
+            # between two polls, where the result the poll took is kept in ``got``
+            with shielded():
+                try:
+                    got.append(finished.get(timeout=_POLL_S))
+                except queue.Empty:
+                    continue
+            index, record, error = got.pop()
             pending -= 1
             if error is not None:
                 raise error
@@ -120,7 +131,8 @@ def run_parallel(
             if worker.ident is not None:  # started (even if the interrupt cut start() short)
                 worker.join()
         while not finished.empty():
-            index, record, _ = finished.get_nowait()
+            got.append(finished.get_nowait())
+        for index, record, _ in got:
             if record is not None:
                 results[index] = record
         deliver()

@@ -55,13 +55,18 @@ def _run(tmp_path: Path, trips: list[Trip], *args: str) -> Interrupted:
             sys.executable, "-m", "harness", "run", "--target", server.base_url,
             "--profile", str(wire.write_profile(tmp_path)), "--report-dir", str(reports), *args,
         ]  # fmt: skip
-        env = {**os.environ, **wire.env, "COLUMNS": "120"}
+        # a run that hangs is shown with every thread's stack (SIGABRT -> faulthandler)
+        env = {**os.environ, **wire.env, "COLUMNS": "120", "PYTHONFAULTHANDLER": "1"}
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         wire.pid = process.pid
         try:
             output, _ = process.communicate(timeout=PROCESS_DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            stacks, _ = process.communicate(timeout=10)
+            pytest.fail(f"trc run hung for {PROCESS_DEADLINE_S} s; its threads:\n{stacks}")
         finally:
             if process.poll() is None:
                 process.kill()

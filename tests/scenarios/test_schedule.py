@@ -558,6 +558,57 @@ def test_an_interrupt_while_the_workers_start_still_waits_for_the_started_ones(
     assert finished and len(finished) >= 2  # the cases they had taken ran to their end
 
 
+def test_a_real_sigint_during_the_poll_is_raised_between_polls_and_keeps_every_record(
+    case: Load,
+) -> None:
+    """A SIGINT reaches the main thread while it polls for results (``Interrupts``
+    installed, as in ``trc run``): it is raised only between two polls, never inside the
+    queue's or a thread's lock, the result that poll took is delivered, the other cases
+    stop at once, and no worker is left running."""
+    import os
+    import signal
+    import types
+
+    from harness.interrupts import Interrupts
+    from harness.results.model import CaseRecord, Status
+    from harness.scenarios import parallel
+    from harness.scenarios.identity import StateWatch
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    state = StateWatch()
+    state.created.update({"WT1": ("t", "a"), "WT2": ("t", "b")})
+    services = types.SimpleNamespace(state=state, clock=None, stop=None)
+    scenarios = [case(PLAIN) for _ in range(8)]
+    stopped: list[int] = []
+    written: list[str] = []
+
+    def run_case(scenario: Scenario, index: int) -> CaseRecord:
+        if index == 0:
+            os.kill(os.getpid(), signal.SIGINT)  # handled in the main thread, in its poll
+            time.sleep(0.05)
+        else:
+            try:
+                for _ in range(100):  # a case that would take 5 s: the stop ends it
+                    services.stop.wait(0.05)
+                    if services.stop.is_set():
+                        raise KeyboardInterrupt("run interrupted")
+            except KeyboardInterrupt:
+                stopped.append(index)
+                raise
+        return CaseRecord(scenario.id, scenario.title, "demo", "scenarios", Status.PASS)
+
+    records: list[CaseRecord] = []
+    begun = time.monotonic()
+    with Interrupts("trc", write=written.append).installed(), pytest.raises(KeyboardInterrupt):
+        parallel.run_parallel(services, scenarios, run_case, 4, None, None, records)  # type: ignore[arg-type]
+    assert time.monotonic() - begun < 3  # the waiting cases stopped at once
+    assert [r.id for r in records] == [scenarios[0].id]  # the record the poll took is kept
+    assert sorted(stopped) == [1, 2, 3]  # the three other running cases; none started after
+    assert not [t for t in threading.enumerate() if t.name.startswith("trc-case-")]
+    assert written and "SIGINT: stopping" in written[0]
+
+
 def test_the_default_jobs_are_one_against_live_twilio_and_more_elsewhere() -> None:
     from harness.reference.fixture import default_fixture
     from harness.scenarios.parallel import default_jobs
