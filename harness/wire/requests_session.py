@@ -3,6 +3,9 @@
 schemathesis sends every generated request through a ``requests.Session``; ``BoundedSession``
 
 - never follows a redirect (a 3xx is the observed answer, judged like any other);
+- ignores the environment (``trust_env`` off): no ``HTTP(S)_PROXY``/``ALL_PROXY`` proxy is
+  ever another host between the harness and the target, and no ``.netrc`` or CA bundle from
+  the environment is read, exactly as ``TargetClient`` (whose transport is its own);
 - refuses an absolute URL on another host than the target's (``ForeignHost``);
 - ends each request within a total deadline (connect + headers + body): a watchdog shuts down
   the socket of the request in flight when the deadline passes (``NoCompleteAnswerError``), as
@@ -114,6 +117,9 @@ class BoundedSession(requests.Session):
         observer: Observer | None = None,
     ) -> None:
         super().__init__()
+        # no proxy from the environment, no .netrc: the request goes to the target's host only
+        # (this also spares requests its scan of os.environ on every request)
+        self.trust_env = False
         self.observer = observer
         parts = urlsplit(base_url)
         self.base_url = base_url

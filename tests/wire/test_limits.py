@@ -154,3 +154,23 @@ def test_the_fuzz_session_answers_good_requests() -> None:
     with hostile(Mode.HANG, after=2, lifetime=30) as target, BoundedSession(target.url, 5) as s:
         response = s.get(target.url + PATH, auth=(ACCOUNT, TOKEN))
         assert response.status_code == 200 and "tasks" in response.json()
+
+
+def test_proxy_variables_never_send_a_request_to_another_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``HTTP_PROXY`` naming another listener, the fuzz session and ``TargetClient``
+    still go straight to the target: the proxy, another host, sees nothing."""
+    with hostile(Mode.HANG, after=10, lifetime=30) as target:
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, target.elsewhere.url)
+        with BoundedSession(target.url, 5) as s:
+            assert s.get(target.url + PATH, auth=(ACCOUNT, TOKEN)).status_code == 200
+        with client(target.url) as c:
+            assert c.send(c.build("GET", PATH)).status_code == 200
+        assert target.elsewhere.served == 0
+        # a plain requests session does use the proxy: the proof is not vacuous
+        assert requests.get(target.url + PATH, timeout=5).json() == {"elsewhere": True}
+        assert target.elsewhere.served == 1
