@@ -11,6 +11,7 @@ Every error is a ``ScenarioLoadError`` naming the file, the line and the field, 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,20 @@ from harness.scenarios.model import (
 )
 from harness.scenarios.schema import scenario_validator
 from harness.targets.features import FEATURE_NAMES, unknown_features
-from harness.yamlsrc import SourceError, line_of, load_file, schema_problem
+from harness.yamlsrc import SourceError, line_of, load_documents, read_source, schema_problem
 
 #: Variables every case has; ``profile.*`` and ``workspace.*`` reach into the target profile.
 BUILTINS = frozenset({"run_tag", "case_tag", "base_url", "ws", "workspace", "profile", "now"})
 DEFAULT_CREATE_PATH = "/v1/Workspaces/{ws}/Tasks"
 _NO_NAMES: frozenset[str] = frozenset()
+
+#: Files already parsed in this process, by everything their scenarios depend on: the name a
+#: report shows, the category, the clause ids known and the text itself. A process that loads
+#: the library more than once (a test suite, a program that runs several times) checks each
+#: file against the schema once; scenarios are frozen, so sharing them is safe. A file that
+#: failed to load is never kept: it fails again, with the same message.
+_PARSED: OrderedDict[tuple[Any, ...], tuple[Scenario, ...]] = OrderedDict()
+_PARSED_MAX = 1024
 
 
 class ScenarioLoadError(SourceError):
@@ -93,14 +102,23 @@ def load_file_scenarios(
     path: Path, root: Path | None = None, clauses: Mapping[str, Any] | None = None
 ) -> list[Scenario]:
     file = display_path(path)
+    category = category_for(path, root)
     try:
-        documents = load_file(path, file)
+        text = read_source(path, file)
+        key = (file, category, None if clauses is None else frozenset(clauses), text)
+        if (known := _PARSED.get(key)) is not None:
+            _PARSED.move_to_end(key)
+            return list(known)
+        documents = load_documents(text, file)
     except SourceError as exc:
         raise ScenarioLoadError(exc.file, exc.line, exc.field, exc.message) from None
     if not documents:
         raise ScenarioLoadError(file, None, "", "empty file (expected a scenario mapping)")
-    category = category_for(path, root)
-    return [parse_scenario(doc, file, category, clauses) for doc in documents]
+    scenarios = [parse_scenario(doc, file, category, clauses) for doc in documents]
+    _PARSED[key] = tuple(scenarios)
+    if len(_PARSED) > _PARSED_MAX:
+        _PARSED.popitem(last=False)
+    return scenarios
 
 
 def parse_scenario(

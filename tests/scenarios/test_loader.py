@@ -408,3 +408,56 @@ def test_editor_hint_comment_is_harmless(load_one: Callable[..., Scenario]) -> N
     hint = "# yaml-language-server: $schema=../../harness/scenarios/scenario.schema.json\n"
     scenario = load_one(hint + BASE + "steps: [{name: w, wait: 0}]\n")
     assert scenario.id == "demo.x"
+
+
+# -- files parsed once per process -----------------------------------------------------------
+
+ONCE = """\
+id: once.{name}
+title: case {name}
+clauses: [{clause}]
+steps:
+  - name: list
+    request: {{method: GET, path: "/v1/Workspaces/{{ws}}/Tasks"}}
+    expect: {{status: 200}}
+"""
+
+
+def test_a_file_parsed_again_is_the_same_until_its_text_changes(tmp_path: Path) -> None:
+    path = tmp_path / "once" / "case.yaml"
+    path.parent.mkdir()
+    path.write_text(ONCE.format(name="aa", clause="task.a"))
+    first = load_file_scenarios(path, tmp_path)
+    again = load_file_scenarios(path, tmp_path)
+    assert again == first and again[0] is first[0]  # kept, not parsed again
+    again.clear()  # the caller's list is its own
+    assert load_file_scenarios(path, tmp_path) == first
+    # a new text of the same size, written at once: parsed anew
+    path.write_text(ONCE.format(name="bb", clause="task.a"))
+    assert [s.id for s in load_file_scenarios(path, tmp_path)] == ["once.bb"]
+    # the same file seen from another library root is in another category
+    nested = tmp_path / "outer" / "inner" / "case.yaml"
+    nested.parent.mkdir(parents=True)
+    nested.write_text(path.read_text())
+    assert load_file_scenarios(nested, tmp_path)[0].category == "outer"
+    assert load_file_scenarios(nested, tmp_path / "outer")[0].category == "inner"
+
+
+def test_what_the_clause_catalogue_decides_is_decided_again_for_another_catalogue(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(ONCE.format(name="cc", clause="task.b"))
+    assert load_file_scenarios(path, tmp_path, {"task.b": {}})[0].id == "once.cc"
+    with pytest.raises(ScenarioLoadError, match=r"unknown clause id 'task\.b'"):
+        load_file_scenarios(path, tmp_path, {"task.a": {}})
+
+
+def test_a_file_that_fails_fails_every_time_and_is_never_kept(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(ONCE.format(name="dd", clause="task.a").replace("status: 200", "stats: 200"))
+    for _ in range(2):
+        with pytest.raises(ScenarioLoadError, match=r"case\.yaml:7: steps\[0\]\.expect"):
+            load_file_scenarios(path, tmp_path)
+    path.write_text(ONCE.format(name="dd", clause="task.a"))
+    assert load_file_scenarios(path, tmp_path)[0].id == "once.dd"
