@@ -75,6 +75,10 @@ class Tripwire:
         self.fixture = self.config.fixture
         self.inner = create_app(self.config)
 
+    def close(self) -> None:
+        """Stop the reference's own threads (events, assignment callbacks, ticker)."""
+        self.inner.state.reference.close()
+
     def write_profile(self, folder: Path) -> Path:
         profile = profile_from_fixture(self.fixture, self.config.retention_seconds)
         path = folder / "tripwire-profile.yaml"

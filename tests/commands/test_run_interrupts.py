@@ -72,6 +72,7 @@ def _run(tmp_path: Path, trips: list[Trip], *args: str) -> Interrupted:
                 process.kill()
                 process.communicate()
         left = wire.tasks(server.base_url)
+    wire.close()
     report_file = reports / "latest" / "report.json"
     report = json.loads(report_file.read_text()) if report_file.exists() else None
     return Interrupted(process.returncode, output, report, left, wire, server.base_url)
