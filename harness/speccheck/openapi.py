@@ -67,6 +67,14 @@ def _yes_or_no(compiled: Callable[[Any], Any]) -> Callable[[Any], bool]:
     return fits
 
 
+def _resolve_pointer(document: Any, pointer: str) -> Any:
+    """The node of ``document`` at the JSON pointer ``pointer`` (``/paths/~1v1~1Tasks/get``)."""
+    node = document
+    for token in pointer.lstrip("/").split("/"):
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
 class _Cycle(Exception):
     """A schema that refers to itself: it cannot be inlined."""
 
@@ -82,10 +90,7 @@ def _inline_refs(document: Any, node: Any, stack: tuple[str, ...] = ()) -> Any:
     if isinstance(ref, str) and ref.startswith("#/"):
         if ref in stack:
             raise _Cycle(ref)
-        target: Any = document
-        for token in ref[2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        return _inline_refs(document, target, (*stack, ref))
+        return _inline_refs(document, _resolve_pointer(document, ref[1:]), (*stack, ref))
     return {key: _inline_refs(document, value, stack) for key, value in node.items()}
 
 
@@ -174,10 +179,7 @@ class SpecChecker:
         return node
 
     def _pointer(self, pointer: str) -> Any:
-        node: Any = self.doc
-        for token in pointer.lstrip("/").split("/"):
-            node = node[token.replace("~1", "/").replace("~0", "~")]
-        return node
+        return _resolve_pointer(self.doc, pointer)
 
     def _fast_validator(self, pointer: str) -> Callable[[Any], bool] | None:
         """Whether a body fits the schema at ``pointer``: the schema with every local ``$ref``

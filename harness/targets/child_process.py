@@ -132,10 +132,11 @@ def warming() -> Iterator[None]:
     try:
         yield
     finally:
+        left: list[Child] = []
         with _warm_lock:
             _warming_depth -= 1
-            left = [] if _warming_depth else [c for cs in _warm.values() for c in cs]
             if not _warming_depth:
+                left = [child for children in _warm.values() for child in children]
                 _warm.clear()
         for child in left:
             child.stop()
