@@ -164,7 +164,10 @@ class BoundedSession(requests.Session):
             self._read(response, deadline)
             return response
         except requests.RequestException as exc:
-            if watch.fired and not isinstance(exc, ResponseTooLargeError):
+            # requests' own timeout may end a read a moment before the watchdog cuts it: at
+            # the deadline, either is the deadline
+            at_deadline = isinstance(exc, requests.Timeout) and time.monotonic() >= deadline
+            if (watch.fired or at_deadline) and not isinstance(exc, ResponseTooLargeError):
                 raise NoCompleteAnswerError(
                     f"no complete answer within {seconds(self.timeout_s)} s"
                 ) from None

@@ -63,10 +63,11 @@ def test_same_seed_generates_the_same_cases() -> None:
 def test_the_time_budget_stops_the_run_cleanly() -> None:
     reference = Reference()
     started = time.monotonic()
-    outcome = reference.fuzz(max_examples=10_000, time_budget_s=2.0, phases=("fuzzing", "stateful"))
+    # 4 s: the stateful share (a fifth) must hold its first case even on a loaded machine
+    outcome = reference.fuzz(max_examples=10_000, time_budget_s=4.0, phases=("fuzzing", "stateful"))
     elapsed = time.monotonic() - started
     assert outcome.time_exhausted
-    assert elapsed < 8, elapsed
+    assert elapsed < 12, elapsed
     assert outcome.cases_by("phase").get("stateful", 0) > 0  # the stateful share still ran
     assert any("time budget" in w for w in outcome.warnings)
     assert reference.stored_task_sids() == []

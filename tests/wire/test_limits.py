@@ -129,6 +129,28 @@ def test_the_fuzz_session_cuts_at_the_total_deadline(mode: Mode) -> None:
         assert time.monotonic() - started < LATE_S
 
 
+def test_a_read_timeout_at_the_deadline_is_the_deadline_even_before_the_watchdog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine requests' own read timeout can end the read a moment before the
+    watchdog fires: the answer is still "no complete answer within", never a ReadTimeout."""
+    import threading
+
+    from harness.wire import requests_session
+
+    class LateTimer(threading.Timer):
+        def start(self) -> None:  # the watchdog never gets its turn
+            pass
+
+    monkeypatch.setattr(requests_session.threading, "Timer", LateTimer)
+    with (
+        hostile(Mode.HANG, lifetime=30) as target,
+        BoundedSession(target.url, TIMEOUT_S) as s,
+        pytest.raises(NoCompleteAnswerError, match=r"within 0\.5 s"),
+    ):
+        s.get(target.url + PATH, timeout=TIMEOUT_S)
+
+
 def test_the_fuzz_session_caps_bodies() -> None:
     with (
         hostile(Mode.BIG_JSON, lifetime=30) as target,
